@@ -1,0 +1,173 @@
+#include "runtime/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace cairn {
+namespace {
+
+std::string describe(const toml::source_region& where, const std::string& source) {
+  std::ostringstream out;
+  out << source << ":" << where.begin.line << ":" << where.begin.column;
+  return out.str();
+}
+
+result<uint64_t> read_size(toml::node_view<toml::node> node, uint64_t fallback,
+                           const std::string& key) {
+  if (!node) return fallback;
+  if (auto v = node.value<int64_t>()) {
+    if (*v < 0) return error{errc::invalid_argument, key + " must not be negative"};
+    return static_cast<uint64_t>(*v);
+  }
+  if (auto s = node.value<std::string>()) {
+    auto r = parse_size(*s);
+    if (!r) return error{errc::invalid_argument, key + ": " + r.err().message};
+    return r;
+  }
+  return error{errc::invalid_argument, key + " must be a size like \"4MiB\" or a number"};
+}
+
+status validate(cluster_config& c) {
+  if (c.hosts.empty()) return error{errc::invalid_argument, "no [[hosts]] configured"};
+  std::set<host_id> ids;
+  std::set<std::string> names;
+  size_t storage_hosts = 0, meta_hosts = 0;
+  for (auto& h : c.hosts) {
+    if (h.id == 0 || h.id == client_host)
+      return error{errc::invalid_argument, "host id must be between 1 and 2^32-2"};
+    if (!ids.insert(h.id).second)
+      return error{errc::invalid_argument, "duplicate host id " + std::to_string(h.id)};
+    if (h.name.empty() || !names.insert(h.name).second)
+      return error{errc::invalid_argument, "host names must be unique and non-empty"};
+    storage_hosts += h.storage;
+    meta_hosts += h.meta;
+  }
+  if (meta_hosts == 0) return error{errc::invalid_argument, "no host has the meta role"};
+  if (c.min_replicas < 1 || c.min_replicas > c.final_replicas)
+    return error{errc::invalid_argument, "need 1 <= min_replicas <= final_replicas"};
+  if (c.final_replicas > storage_hosts)
+    return error{errc::invalid_argument, "final_replicas exceeds the number of storage hosts"};
+  if (c.chunk_size < 4096 || c.chunk_size > (256u << 20))
+    return error{errc::invalid_argument, "chunk_size must be between 4KiB and 256MiB"};
+  if (c.shards < 1 || c.shards > 1024)
+    return error{errc::invalid_argument, "shards must be between 1 and 1024"};
+  return ok_status();
+}
+
+}  // namespace
+
+host_id cluster_config::shard_host(shard_id s) const {
+  std::vector<host_id> meta;
+  for (auto& h : hosts)
+    if (h.meta) meta.push_back(h.id);
+  CAIRN_ASSERT(!meta.empty());
+  return meta[s % meta.size()];
+}
+
+result<uint64_t> parse_size(const std::string& text) {
+  size_t i = 0;
+  uint64_t n = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+    if (n > (uint64_t{1} << 53)) return error{errc::invalid_argument, "size too large"};
+    n = n * 10 + static_cast<uint64_t>(text[i++] - '0');
+  }
+  if (i == 0) return error{errc::invalid_argument, "size \"" + text + "\" has no number"};
+  std::string unit = text.substr(i);
+  if (unit.empty() || unit == "B") return n;
+  if (unit == "KiB" || unit == "K") return n << 10;
+  if (unit == "MiB" || unit == "M") return n << 20;
+  if (unit == "GiB" || unit == "G") return n << 30;
+  return error{errc::invalid_argument,
+               "unknown size unit \"" + unit + "\" (use B, KiB, MiB or GiB)"};
+}
+
+result<cluster_config> parse_config(const std::string& text, const std::string& source,
+                                    const std::string& cwd) {
+  toml::table t;
+  try {
+    t = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    return error{errc::invalid_argument,
+                 describe(e.source(), source) + ": " + std::string(e.description())};
+  }
+  cluster_config c;
+  auto cl = t["cluster"];
+  c.name = cl["name"].value_or(c.name);
+  c.data_dir = cl["data_dir"].value_or(c.data_dir);
+  std::string listen = cl["listen"].value_or(std::string("127.0.0.1:7400"));
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos)
+    return error{errc::invalid_argument, "cluster.listen must be HOST:PORT"};
+  c.listen_host = listen.substr(0, colon);
+  c.listen_port = static_cast<uint16_t>(std::stoi(listen.substr(colon + 1)));
+  auto chunk = read_size(cl["chunk_size"], c.chunk_size, "cluster.chunk_size");
+  if (!chunk) return chunk.err();
+  c.chunk_size = *chunk;
+  auto frame = read_size(cl["frame_bytes_max"], 0, "cluster.frame_bytes_max");
+  if (!frame) return frame.err();
+  c.frame_bytes_max = *frame;
+  c.min_replicas = static_cast<uint8_t>(cl["min_replicas"].value_or(int64_t{c.min_replicas}));
+  c.final_replicas =
+      static_cast<uint8_t>(cl["final_replicas"].value_or(int64_t{c.final_replicas}));
+  c.shards = static_cast<uint16_t>(cl["shards"].value_or(int64_t{c.shards}));
+  c.request_timeout_ms =
+      static_cast<uint32_t>(cl["request_timeout_ms"].value_or(int64_t{c.request_timeout_ms}));
+  c.group_commit_max =
+      static_cast<uint32_t>(cl["group_commit_max"].value_or(int64_t{c.group_commit_max}));
+  c.connections_max =
+      static_cast<uint32_t>(cl["connections_max"].value_or(int64_t{c.connections_max}));
+  c.log_level = cl["log_level"].value_or(c.log_level);
+
+  std::filesystem::path data(c.data_dir);
+  if (data.is_relative()) data = std::filesystem::path(cwd) / data;
+  c.data_dir = data.lexically_normal().string();
+
+  if (auto* hosts = t["hosts"].as_array()) {
+    for (auto& node : *hosts) {
+      auto* ht = node.as_table();
+      if (!ht) return error{errc::invalid_argument, "each [[hosts]] entry must be a table"};
+      host_config h;
+      h.id = static_cast<host_id>((*ht)["id"].value_or(int64_t{0}));
+      h.name = (*ht)["name"].value_or(std::string{});
+      if (auto* roles = (*ht)["roles"].as_array()) {
+        h.storage = h.meta = false;
+        for (auto& r : *roles) {
+          auto role = r.value_or(std::string{});
+          if (role == "storage") h.storage = true;
+          else if (role == "meta") h.meta = true;
+          else return error{errc::invalid_argument, "unknown role \"" + role + "\" on host " + h.name};
+        }
+      }
+      auto labels = (*ht)["labels"];
+      h.labels.region = labels["region"].value_or(std::string("default"));
+      h.labels.dc = labels["dc"].value_or(std::string("default"));
+      h.labels.cluster = labels["cluster"].value_or(std::string("default"));
+      h.labels.rack = labels["rack"].value_or(std::string("default"));
+      h.labels.host = h.name;
+      auto cap = read_size((*ht)["capacity"], 0, "hosts.capacity");
+      if (!cap) return cap.err();
+      h.capacity_bytes = *cap;
+      std::filesystem::path dir((*ht)["data_dir"].value_or(h.name));
+      if (dir.is_relative()) dir = data / dir;
+      h.data_dir = dir.lexically_normal().string();
+      c.hosts.push_back(std::move(h));
+    }
+  }
+  if (auto st = validate(c); !st) return st.err();
+  return c;
+}
+
+result<cluster_config> load_config(const std::string& path, const std::string& cwd) {
+  std::ifstream in(path);
+  if (!in) return error{errc::not_found, "cannot read config file " + path};
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return parse_config(buf.str(), path, cwd);
+}
+
+}  // namespace cairn

@@ -1,0 +1,57 @@
+#pragma once
+// cairnd's configuration, read from TOML (see examples/local.toml for every key).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/ids.hpp"
+#include "runtime/result.hpp"
+
+namespace cairn {
+
+struct topology_labels {
+  std::string region, dc, cluster, rack, host;
+};
+
+struct host_config {
+  host_id id = 0;
+  std::string name;
+  bool storage = true;  // runs a storage node
+  bool meta = true;     // may hold meta shards
+  topology_labels labels;
+  std::string data_dir;  // resolved: <cluster data_dir>/<name> unless set
+  uint64_t capacity_bytes = 0;  // storage quota; 0 = the disk's free space
+};
+
+struct cluster_config {
+  std::string name = "local";
+  std::string data_dir = "data";      // resolved to an absolute path
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 7400;
+  uint64_t chunk_size = 4u << 20;
+  uint8_t min_replicas = 2;
+  uint8_t final_replicas = 3;
+  uint16_t shards = 3;
+  uint64_t frame_bytes_max = 0;       // 0: chunk_size + 1 MiB
+  uint32_t request_timeout_ms = 10000;
+  uint32_t group_commit_max = 256;    // requests folded into one fsync / LMDB commit
+  uint32_t connections_max = 256;
+  std::string log_level = "info";
+  std::vector<host_config> hosts;
+
+  uint64_t effective_frame_bytes_max() const {
+    return frame_bytes_max ? frame_bytes_max : chunk_size + (1u << 20);
+  }
+  // The host running shard `s`: meta-capable hosts in order, round robin.
+  host_id shard_host(shard_id s) const;
+};
+
+// Parses "4MiB", "512KiB", "1GiB", "4096" into bytes.
+result<uint64_t> parse_size(const std::string& text);
+
+// Reads and validates a config file. Relative data dirs resolve against `cwd`.
+result<cluster_config> load_config(const std::string& path, const std::string& cwd);
+result<cluster_config> parse_config(const std::string& toml_text, const std::string& source,
+                                    const std::string& cwd);
+
+}  // namespace cairn

@@ -1,0 +1,29 @@
+#include "runtime/net/registry.hpp"
+
+namespace cairn {
+
+void registry::put(const address& where, caf::actor who) {
+  std::lock_guard lock(mutex_);
+  actors_[where] = std::move(who);
+}
+
+void registry::erase(const address& where) {
+  std::lock_guard lock(mutex_);
+  actors_.erase(where);
+}
+
+std::optional<caf::actor> registry::find(const address& where) const {
+  std::lock_guard lock(mutex_);
+  auto it = actors_.find(where);
+  if (it == actors_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<address> registry::addresses() const {
+  std::lock_guard lock(mutex_);
+  std::vector<address> out;
+  for (auto& [a, _] : actors_) out.push_back(a);
+  return out;
+}
+
+}  // namespace cairn

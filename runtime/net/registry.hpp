@@ -1,0 +1,47 @@
+#pragma once
+// The actors of this process by address (host, name): how a transport finds the
+// destination of an envelope, and later how the shell lists what runs where.
+// Thread-safe: brokers and actors on any scheduler thread read it.
+#include <caf/actor.hpp>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/envelope.hpp"
+
+namespace cairn {
+
+// Transport counters, shared by every broker of the process.
+struct transport_counters {
+  std::atomic<uint64_t> connections_accepted{0};
+  std::atomic<uint64_t> connections_refused{0};
+  std::atomic<uint64_t> connections_closed_bad_frame{0};
+  std::atomic<uint64_t> frames_received{0};
+  std::atomic<uint64_t> frames_rejected{0};
+};
+
+class registry {
+ public:
+  void put(const address& where, caf::actor who);
+  void erase(const address& where);
+  std::optional<caf::actor> find(const address& where) const;
+  std::vector<address> addresses() const;
+
+  transport_counters& counters() { return counters_; }
+
+ private:
+  struct key_less {
+    bool operator()(const address& a, const address& b) const {
+      return a.host != b.host ? a.host < b.host : a.actor < b.actor;
+    }
+  };
+  mutable std::mutex mutex_;
+  std::map<address, caf::actor, key_less> actors_;
+  transport_counters counters_;
+};
+
+}  // namespace cairn

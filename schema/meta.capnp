@@ -1,0 +1,181 @@
+@0x86678a5a2412371a;
+# Meta shard protocol (client <-> meta shard). A directory's entries live on the shard
+# that allocated the directory's id (the id's shard bits); a file's inode lives on the
+# shard that allocated the file's id. Paths are resolved component by component.
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("cairn::wire");
+using Cluster = import "cluster.capnp";
+
+enum EntryKind {
+  file @0;
+  directory @1;
+}
+
+enum ReplicaState {
+  live @0;
+  corrupt @1;
+  missing @2;
+}
+
+enum InodeState {
+  pending @0;     # created, chunks being written; invisible in the namespace
+  committed @1;   # linked under its name; readable
+}
+
+struct Entry {
+  name @0 :Text;
+  kind @1 :EntryKind;
+  id @2 :UInt64;
+  size @3 :UInt64;       # files whose inode is on the answering shard; else 0
+  mtimeMs @4 :Int64;
+}
+
+struct Replica {
+  host @0 :UInt32;
+  state @1 :ReplicaState;
+}
+
+struct Chunk {
+  index @0 :UInt32;
+  length @1 :UInt32;
+  crc @2 :UInt32;        # CRC32C of the chunk's bytes
+  replicas @3 :List(Replica);
+}
+
+struct Inode {
+  id @0 :UInt64;
+  state @1 :InodeState;
+  size @2 :UInt64;
+  chunkSize @3 :UInt64;
+  minReplicas @4 :UInt8;
+  finalReplicas @5 :UInt8;
+  createdMs @6 :Int64;
+  chunks @7 :List(Chunk);  # committed: one per chunk; pending: placements, crc 0
+  parentId @8 :UInt64;     # where it was created (pending) or linked (committed)
+  name @9 :Text;
+}
+
+struct LookupRequest {
+  parentId @0 :UInt64;
+  names @1 :List(Text);    # path components below parentId, in order
+}
+struct LookupReply {
+  # The resolved prefix of names. Shorter than names when the next directory lives
+  # on another shard: the client continues there from the last entry's id.
+  entries @0 :List(Entry);
+}
+
+struct DirCreateRequest {
+  parentId @0 :UInt64;
+  name @1 :Text;
+}
+struct DirCreateReply {
+  dirId @0 :UInt64;
+}
+
+struct LinkRequest {
+  parentId @0 :UInt64;
+  name @1 :Text;
+  kind @2 :EntryKind;
+  id @3 :UInt64;
+}
+struct LinkReply {}
+
+struct UnlinkRequest {
+  parentId @0 :UInt64;
+  name @1 :Text;
+  expectId @2 :UInt64;     # 0: any; else fail with notFound unless the entry has this id
+}
+struct UnlinkReply {
+  kind @0 :EntryKind;
+  id @1 :UInt64;
+  inodeDropped @2 :Bool;   # the inode (or directory marker) was on this shard and is gone
+}
+
+struct DirRemoveRequest {
+  dirId @0 :UInt64;
+}
+struct DirRemoveReply {}
+
+struct ListRequest {
+  dirId @0 :UInt64;
+  startAfter @1 :Text;
+  limit @2 :UInt32;
+}
+struct ListReply {
+  entries @0 :List(Entry);
+  more @1 :Bool;
+}
+
+struct FileCreateRequest {
+  parentId @0 :UInt64;
+  name @1 :Text;
+  size @2 :UInt64;
+  minReplicas @3 :UInt8;     # 0: cluster default
+  finalReplicas @4 :UInt8;   # 0: cluster default
+}
+struct ChunkPlacement {
+  index @0 :UInt32;
+  targets @1 :List(UInt32);
+}
+struct FileCreateReply {
+  fileId @0 :UInt64;
+  chunkSize @1 :UInt64;
+  minReplicas @2 :UInt8;
+  finalReplicas @3 :UInt8;
+  chunks @4 :List(ChunkPlacement);
+}
+
+struct ChunkCommit {
+  index @0 :UInt32;
+  length @1 :UInt32;
+  crc @2 :UInt32;
+  replicas @3 :List(UInt32);   # hosts that acknowledged the chunk as durable
+}
+struct FileCommitRequest {
+  fileId @0 :UInt64;
+  chunks @1 :List(ChunkCommit);
+}
+struct FileCommitReply {
+  underReplicatedChunks @0 :UInt32;
+}
+
+struct InodeGetRequest {
+  fileId @0 :UInt64;
+}
+struct InodeGetReply {
+  inode @0 :Inode;
+}
+
+struct InodeDropRequest {
+  fileId @0 :UInt64;
+}
+struct InodeDropReply {}
+
+struct RenameRequest {      # both parents on the answering shard
+  srcParentId @0 :UInt64;
+  srcName @1 :Text;
+  dstParentId @2 :UInt64;
+  dstName @3 :Text;
+}
+struct RenameReply {}
+
+struct ReplicaAddRequest {    # a replica acknowledged after the file was committed
+  fileId @0 :UInt64;
+  index @1 :UInt32;
+  host @2 :UInt32;
+  crc @3 :UInt32;
+}
+struct ReplicaAddReply {}
+
+struct CorruptReportRequest {
+  fileId @0 :UInt64;
+  index @1 :UInt32;
+  host @2 :UInt32;
+}
+struct CorruptReportReply {}
+
+struct ShardStatsRequest {}
+struct ShardStatsReply {
+  stats @0 :Cluster.ShardStats;
+}
