@@ -124,8 +124,4 @@ errc from_wire(wire::ErrorCode code) {
   return v < errc_count ? static_cast<errc>(v) : errc::internal;
 }
 
-std::string to_string(const address& a) {
-  return a.actor + "@" + std::to_string(a.host);
-}
-
 }  // namespace cairn

@@ -10,16 +10,10 @@
 #include <string>
 
 #include "cairn/schema/envelope.capnp.h"
-#include "runtime/ids.hpp"
+#include "runtime/address.hpp"
 #include "runtime/result.hpp"
 
 namespace cairn {
-
-struct address {
-  host_id host = 0;
-  std::string actor;
-  friend bool operator==(const address&, const address&) = default;
-};
 
 struct envelope_header {
   address source;
@@ -114,7 +108,5 @@ error read_error_reply(const envelope_reader& reply);
 
 wire::ErrorCode to_wire(errc code);
 errc from_wire(wire::ErrorCode code);
-
-std::string to_string(const address& a);
 
 }  // namespace cairn

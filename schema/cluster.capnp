@@ -56,9 +56,21 @@ struct ShardStats {
   reachable @8 :Bool;
 }
 
+struct TransportStats {
+  connectionsAccepted @0 :UInt64;
+  connectionsRefused @1 :UInt64;
+  connectionsClosedBadFrame @2 :UInt64;
+  framesReceived @3 :UInt64;
+  framesRejected @4 :UInt64;
+}
+
 struct ClusterStatusReply {
   epoch @0 :UInt64;
   hosts @1 :List(HostInfo);
   nodes @2 :List(NodeStats);
   shards @3 :List(ShardStats);
+  transport @4 :TransportStats;
+  minReplicas @5 :UInt8;
+  finalReplicas @6 :UInt8;
+  chunkSize @7 :UInt64;
 }

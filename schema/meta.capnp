@@ -85,6 +85,8 @@ struct UnlinkRequest {
   parentId @0 :UInt64;
   name @1 :Text;
   expectId @2 :UInt64;     # 0: any; else fail with notFound unless the entry has this id
+  keepInode @3 :Bool;      # true: remove only the entry (the second step of a cross-shard
+                           # rename); the inode or directory marker stays where it is
 }
 struct UnlinkReply {
   kind @0 :EntryKind;

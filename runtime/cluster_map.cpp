@@ -1,0 +1,31 @@
+#include "runtime/cluster_map.hpp"
+
+namespace cairn {
+
+address cluster_map::meta_address(shard_id s) const {
+  CAIRN_ASSERT(s < shard_hosts.size());
+  return address{shard_hosts[s], meta_actor_name(s)};
+}
+
+const map_host* cluster_map::find_host(host_id id) const {
+  for (auto& h : hosts)
+    if (h.id == id) return &h;
+  return nullptr;
+}
+
+cluster_map cluster_map::from_config(const cluster_config& cfg) {
+  cluster_map m;
+  m.epoch = 1;
+  for (auto& h : cfg.hosts) m.hosts.push_back({h.id, h.name, h.labels, true, h.storage});
+  for (shard_id s = 0; s < cfg.shards; ++s) m.shard_hosts.push_back(cfg.shard_host(s));
+  m.chunk_size = cfg.chunk_size;
+  m.min_replicas = cfg.min_replicas;
+  m.final_replicas = cfg.final_replicas;
+  return m;
+}
+
+address storage_address(host_id host) { return address{host, storage_actor_name}; }
+
+address coordinator_address() { return address{0, coordinator_actor_name}; }
+
+}  // namespace cairn

@@ -1,0 +1,45 @@
+#pragma once
+// The cluster map: members with topology labels, which host runs each meta shard, and
+// the cluster-wide defaults. Owned by the coordinator; everyone else holds a copy.
+// Pure data: no CAF, no Cap'n Proto (see cluster_map_codec.hpp for the wire form).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/config.hpp"
+#include "runtime/address.hpp"
+
+namespace cairn {
+
+struct map_host {
+  host_id id = 0;
+  std::string name;
+  topology_labels labels;
+  bool up = true;
+  bool storage = true;
+};
+
+struct cluster_map {
+  uint64_t epoch = 0;
+  std::vector<map_host> hosts;
+  std::vector<host_id> shard_hosts;  // index = shard id
+  uint64_t chunk_size = 0;
+  uint8_t min_replicas = 0;
+  uint8_t final_replicas = 0;
+
+  uint16_t shard_count() const { return static_cast<uint16_t>(shard_hosts.size()); }
+  address meta_address(shard_id s) const;
+  address meta_address_for(inode_id id) const { return meta_address(home_shard(id)); }
+  const map_host* find_host(host_id id) const;
+
+  static cluster_map from_config(const cluster_config& cfg);
+};
+
+address storage_address(host_id host);
+
+// Where a client finds the coordinator: host 0 means "the host you are connected to",
+// which forwards to wherever the coordinator runs.
+address coordinator_address();
+
+}  // namespace cairn

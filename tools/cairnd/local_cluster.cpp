@@ -1,0 +1,89 @@
+#include "tools/cairnd/local_cluster.hpp"
+
+#include <caf/all.hpp>
+
+#include "actors/coordinator/coordinator_actor.hpp"
+#include "actors/meta_shard/meta_shard_actor.hpp"
+#include "actors/storage_node/storage_node_actor.hpp"
+#include "runtime/cluster_map.hpp"
+#include "runtime/log.hpp"
+#include "runtime/net/atoms.hpp"
+#include "runtime/net/client_port.hpp"
+
+namespace cairn {
+namespace {
+
+std::vector<placement_host> storage_hosts(const cluster_config& cfg) {
+  std::vector<placement_host> out;
+  for (auto& h : cfg.hosts)
+    if (h.storage) out.push_back(placement_host{h.id, h.labels, true});
+  return out;
+}
+
+}  // namespace
+
+result<local_cluster> start_local_cluster(caf::actor_system& sys, registry& reg,
+                                          const cluster_config& cfg, uint64_t seed) {
+  local_cluster out;
+  auto log = module_log("cairnd");
+  size_t frame_max = cfg.effective_frame_bytes_max();
+  for (auto& h : cfg.hosts) {
+    if (!h.storage) continue;
+    storage_node_options o;
+    o.host = h.id;
+    o.data_dir = h.data_dir + "/storage";
+    o.capacity_bytes = h.capacity_bytes;
+    o.group_commit_max = cfg.group_commit_max;
+    o.frame_bytes_max = frame_max;
+    auto node = spawn_storage_node(sys, reg, o);
+    if (!node) return error{node.code(), "host " + h.name + ": " + node.err().message};
+    out.actors.push_back(*node);
+    log->info("trace=0000000000000000 host {} ({}): storage node at {}", h.id, h.name, o.data_dir);
+  }
+  for (shard_id s = 0; s < cfg.shards; ++s) {
+    host_id host = cfg.shard_host(s);
+    meta_shard_options o;
+    o.shard = s;
+    o.shard_count = cfg.shards;
+    o.host = host;
+    for (auto& h : cfg.hosts)
+      if (h.id == host) o.data_dir = h.data_dir;
+    o.chunk_size = cfg.chunk_size;
+    o.min_replicas = cfg.min_replicas;
+    o.final_replicas = cfg.final_replicas;
+    o.storage_hosts = storage_hosts(cfg);
+    o.group_commit_max = cfg.group_commit_max;
+    o.frame_bytes_max = frame_max;
+    o.seed = rng(seed).derive("meta." + std::to_string(s)).next();
+    auto shard = spawn_meta_shard(sys, reg, o);
+    if (!shard) return error{shard.code(), "meta shard " + std::to_string(s) + ": " + shard.err().message};
+    out.actors.push_back(*shard);
+    log->info("trace=0000000000000000 meta shard {} on host {}", s, host);
+  }
+  coordinator_options co;
+  co.map = cluster_map::from_config(cfg);
+  co.host = cfg.hosts.front().id;
+  co.frame_bytes_max = frame_max;
+  auto coordinator = spawn_coordinator(sys, reg, co);
+  if (!coordinator) return coordinator.err();
+  out.actors.push_back(*coordinator);
+
+  client_port_config pc;
+  pc.host = cfg.listen_host;
+  pc.port = cfg.listen_port;
+  pc.frame_bytes_max = frame_max;
+  pc.request_timeout_ms = cfg.request_timeout_ms;
+  pc.connections_max = cfg.connections_max;
+  auto port = spawn_client_port(sys, reg, pc);
+  if (!port) return port.err();
+  out.client_port = port->broker;
+  out.port = port->port;
+  return out;
+}
+
+void stop_local_cluster(local_cluster& cluster) {
+  if (cluster.client_port) caf::anon_send(cluster.client_port, stop_atom::value);
+  for (auto& a : cluster.actors) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+}
+
+}  // namespace cairn
