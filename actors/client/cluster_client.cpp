@@ -14,8 +14,13 @@ result<std::unique_ptr<cluster_client>> cluster_client::connect(caf::actor_syste
                                                                 uint16_t port, client_options opt) {
   auto link = connect_cluster_link(sys, {host, port, opt.frame_bytes_max});
   if (!link) return link.err();
-  auto client = spawn_client_actor(sys, *link, opt);
-  std::unique_ptr<cluster_client> c(new cluster_client(*link, client, {}));
+  return attach(sys, *link, opt);
+}
+
+result<std::unique_ptr<cluster_client>> cluster_client::attach(caf::actor_system& sys,
+                                                               caf::actor link, client_options opt) {
+  auto client = spawn_client_actor(sys, link, opt);
+  std::unique_ptr<cluster_client> c(new cluster_client(link, client, {}));
   auto map = c->run<cluster_map>([](const context_ptr& ctx, callback<cluster_map> done) {
     fetch_map(ctx, [ctx, done](result<cluster_map> m) {
       if (m) ctx->set_map(*m);

@@ -21,6 +21,9 @@ class cluster_client {
   static result<std::unique_ptr<cluster_client>> connect(caf::actor_system& sys,
                                                          const std::string& host, uint16_t port,
                                                          client_options opt);
+  // Uses an existing link (e.g. runtime/net/local_link.hpp) and fetches the map.
+  static result<std::unique_ptr<cluster_client>> attach(caf::actor_system& sys, caf::actor link,
+                                                        client_options opt);
   ~cluster_client();
 
   const cluster_map& map() const { return map_; }

@@ -8,6 +8,7 @@
 #include "runtime/frame.hpp"
 #include "runtime/log.hpp"
 #include "runtime/net/atoms.hpp"
+#include "runtime/net/local_link.hpp"
 
 namespace cairn {
 namespace {
@@ -45,22 +46,16 @@ void reject_connection(port_broker* self, caf::io::connection_handle hdl, const 
 }
 
 void route(port_broker* self, caf::io::connection_handle hdl, std::string frame) {
-  auto opened = envelope_reader::open(std::move(frame), {self->state.cfg.frame_bytes_max});
-  if (!opened) return reject_connection(self, hdl, opened.err());
-  auto& env = *opened.value();
+  auto routed = route_frame(*self->state.reg, std::move(frame), self->state.cfg.frame_bytes_max);
+  if (!routed) return reject_connection(self, hdl, routed.err());
   auto& conn = self->state.connections.at(hdl);
-  if (conn.inflight >= self->state.cfg.inflight_per_connection_max) {
-    write_frame(self, hdl, make_error_reply(env.header(), {errc::overloaded, "too many requests in flight"}));
-    return;
-  }
-  auto dest = self->state.reg->find(env.header().destination);
-  if (!dest) {
-    write_frame(self, hdl, make_error_reply(env.header(), {errc::unavailable, "no actor " +
-                                                           to_string(env.header().destination)}));
-    return;
-  }
+  auto header = routed->header;
+  // A well-formed frame for an address nobody has: answer, keep the connection.
+  if (!routed->destination)
+    return write_frame(self, hdl, make_error_reply(header, no_such_actor(header.destination)));
+  if (conn.inflight >= self->state.cfg.inflight_per_connection_max)
+    return write_frame(self, hdl, make_error_reply(header, {errc::overloaded, "too many requests in flight"}));
   ++conn.inflight;
-  auto header = env.header();
   auto timeout = std::chrono::milliseconds(self->state.cfg.request_timeout_ms);
   auto release = [self, hdl] {
     auto it = self->state.connections.find(hdl);
@@ -68,8 +63,7 @@ void route(port_broker* self, caf::io::connection_handle hdl, std::string frame)
     --it->second.inflight;
     return true;
   };
-  std::string bytes = std::move(env).take_frame();
-  self->request(*dest, timeout, envelope_atom::value, std::move(bytes))
+  self->request(routed->destination, timeout, envelope_atom::value, std::move(routed->frame))
       .then(
           [self, hdl, release](std::string& reply) {
             if (release()) write_frame(self, hdl, reply);
@@ -77,8 +71,7 @@ void route(port_broker* self, caf::io::connection_handle hdl, std::string frame)
           [self, hdl, header, release](caf::error& err) {
             if (!release()) return;
             auto code = err == caf::sec::request_timeout ? errc::timeout : errc::unavailable;
-            write_frame(self, hdl,
-                        make_error_reply(header, {code, self->system().render(err)}));
+            write_frame(self, hdl, make_error_reply(header, {code, self->system().render(err)}));
           });
 }
 

@@ -19,6 +19,11 @@ std::optional<caf::actor> registry::find(const address& where) const {
   return it->second;
 }
 
+void registry::clear() {
+  std::lock_guard lock(mutex_);
+  actors_.clear();
+}
+
 std::vector<address> registry::addresses() const {
   std::lock_guard lock(mutex_);
   std::vector<address> out;

@@ -30,6 +30,9 @@ class registry {
   void erase(const address& where);
   std::optional<caf::actor> find(const address& where) const;
   std::vector<address> addresses() const;
+  // Drops every handle. The registry holds strong references: an actor system
+  // cannot finish shutting down detached actors while they are still registered.
+  void clear();
 
   transport_counters& counters() { return counters_; }
 

@@ -141,3 +141,41 @@ TEST_CASE("derived rng streams are deterministic and independent of each other")
   CHECK(x != b.next());
   for (int i = 0; i < 1000; ++i) CHECK(a1.below(7) < 7);
 }
+
+TEST_CASE("mutated and truncated frames never crash the decoder, they fail as corrupt") {
+  envelope_header h{{client_host, "client"}, {1, "meta.0"}, 1, 2, 3,
+                    wire::MessageKind::LOOKUP_REQUEST};
+  envelope_builder b(h);
+  auto p = b.init_payload<wire::LookupRequest>();
+  auto names = p.initNames(3);
+  for (unsigned i = 0; i < 3; ++i) names.set(i, "component");
+  const std::string good = b.finish();
+  rng r(7);
+  int opened = 0, rejected = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string bad = good;
+    int flips = 1 + static_cast<int>(r.below(4));
+    for (int f = 0; f < flips; ++f)
+      bad[frame_header_bytes + r.below(bad.size() - frame_header_bytes)] ^=
+          static_cast<char>(1 + r.below(255));
+    if (r.below(4) == 0) bad.resize(frame_header_bytes + 8 * r.below((bad.size() - frame_header_bytes) / 8));
+    auto env = envelope_reader::open(bad);
+    if (!env) {
+      CHECK(env.code() == errc::corrupt);
+      ++rejected;
+      continue;
+    }
+    ++opened;
+    // Reading every field of the payload either works or fails as corrupt.
+    auto read = guarded([&]() -> status {
+      auto req = env.value()->payload<wire::LookupRequest>();
+      size_t total = 0;
+      for (auto n : req.getNames()) total += n.size();
+      (void)total;
+      return ok_status();
+    });
+    if (!read) CHECK(read.code() == errc::corrupt);
+  }
+  CHECK(opened + rejected == 20000);
+  CHECK(rejected > 0);
+}

@@ -111,6 +111,8 @@ int main(int argc, char** argv) {
   std::cout << "cairnd: " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ", stopping" << std::endl;
   log->info("trace=0000000000000000 signal {}: stopping", sig);
   cairn::stop_local_cluster(*cluster);
+  *cluster = {};
+  reg.clear();
   sys.await_all_actors_done();
   cairn::log_shutdown();
   ::close(lock);

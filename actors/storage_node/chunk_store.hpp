@@ -1,0 +1,70 @@
+#pragma once
+// chunk_store: where a storage node keeps chunk bytes and its index of them. The real
+// implementation is disk_chunk_store; the simulation puts a fake disk behind this same
+// interface, so it stays small and says nothing about files.
+//
+// Writes go through one open batch: append() and remove() stage work, commit() makes
+// the whole batch durable at once (one data sync, then one index commit). Nothing
+// staged is visible to get() before commit() succeeds, and nothing staged survives a
+// crash before it. Not thread-safe: one owner calls it.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/ids.hpp"
+#include "runtime/result.hpp"
+
+namespace cairn {
+
+// What a put is acknowledged with once its batch commits.
+struct chunk_receipt {
+  uint32_t crc = 0;  // CRC32C of the chunk's bytes
+  uint32_t length = 0;
+};
+
+// A committed chunk as read back: bytes whose CRC32C was checked against `crc`.
+struct chunk_data {
+  uint32_t crc = 0;
+  std::string bytes;
+};
+
+struct batch_receipt {
+  // One entry per remove() of the batch, in call order: whether the key was indexed
+  // when that removal applied.
+  std::vector<bool> existed;
+};
+
+struct chunk_store_stats {
+  uint64_t chunks = 0;      // committed chunks
+  uint64_t bytes = 0;       // their payload bytes
+  uint64_t free_bytes = 0;  // room left for new chunks
+};
+
+class chunk_store {
+ public:
+  virtual ~chunk_store() = default;
+
+  // Stages the chunk's bytes in the open batch; a later commit() indexes them,
+  // replacing any chunk already stored under `key`.
+  // Errors: no_space when the chunk does not fit (the batch is unaffected);
+  // io_error or no_space from the device: the whole batch is failed — its staged
+  // bytes are discarded and every later append() and the commit() of this batch
+  // return the same error.
+  virtual result<chunk_receipt> append(const chunk_key& key, std::string_view bytes) = 0;
+
+  // Stages the removal of `key` from the index, ordered after earlier appends.
+  virtual void remove(const chunk_key& key) = 0;
+
+  // Makes the open batch durable (data first, then the index) and starts a new one.
+  // On error nothing of the batch is indexed.
+  virtual result<batch_receipt> commit() = 0;
+
+  // Committed bytes of `key`, checksum verified. not_found; corrupt when the stored
+  // bytes do not match their CRC32C; io_error.
+  virtual result<chunk_data> get(const chunk_key& key) = 0;
+
+  virtual chunk_store_stats stats() = 0;
+};
+
+}  // namespace cairn

@@ -1,0 +1,68 @@
+#pragma once
+// disk_chunk_store: chunk_store on real files. Layout under data_dir:
+//   segments/NNNNNNNN.seg  append-only records (segment_file), rolled at segment_bytes_max
+//   index/                 LMDB (chunk_index): chunk key -> where its record is
+// Durability order: a batch's segment bytes are fdatasync'ed before its index
+// transaction commits, so after a crash the index only points at synced bytes. On
+// open, the active segment is cut back to the end of its last indexed record: a tail
+// past it was never acknowledged. Space of replaced or removed records is not
+// reclaimed (no compaction yet).
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/storage_node/chunk_index.hpp"
+#include "actors/storage_node/chunk_store.hpp"
+#include "actors/storage_node/segment_file.hpp"
+
+namespace cairn {
+
+struct disk_chunk_store_options {
+  std::string data_dir;             // created if missing
+  uint64_t capacity_bytes = 0;      // quota on segment bytes; 0 = the filesystem's free space
+  uint64_t segment_bytes_max = uint64_t{1} << 30;
+  uint64_t index_map_bytes = uint64_t{16} << 30;  // LMDB map: address space, not disk
+};
+
+class disk_chunk_store final : public chunk_store {
+ public:
+  // Opens or creates the store and recovers from an unclean shutdown.
+  // io_error / corrupt with the path and reason.
+  static result<std::unique_ptr<disk_chunk_store>> open(const disk_chunk_store_options& opt);
+
+  result<chunk_receipt> append(const chunk_key& key, std::string_view bytes) override;
+  void remove(const chunk_key& key) override;
+  result<batch_receipt> commit() override;
+  result<chunk_data> get(const chunk_key& key) override;
+  chunk_store_stats stats() override;
+
+ private:
+  disk_chunk_store(disk_chunk_store_options opt, chunk_index index)
+      : opt_(std::move(opt)), index_(std::move(index)) {}
+
+  std::string segments_dir() const { return opt_.data_dir + "/segments"; }
+  status recover();
+  // The segment a record of `record_bytes` goes to, rolling to a new one when full.
+  result<segment_file*> segment_for(uint64_t record_bytes);
+  uint64_t free_bytes() const;
+  // Cuts every segment the batch touched back to where the batch started.
+  void discard_batch();
+  void reset_batch();
+
+  disk_chunk_store_options opt_;
+  chunk_index index_;
+  std::map<uint32_t, segment_file> segments_;
+  uint32_t active_ = 0;
+  uint64_t used_bytes_ = 0;  // sum of segment sizes, staged bytes included
+  uint64_t chunks_ = 0;      // committed
+  uint64_t bytes_ = 0;       // committed payload bytes
+
+  std::vector<index_op> batch_ops_;
+  std::map<uint32_t, uint64_t> batch_start_;  // segment -> its size before the batch
+  std::optional<error> batch_error_;
+};
+
+}  // namespace cairn

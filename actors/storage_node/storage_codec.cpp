@@ -1,0 +1,107 @@
+#include "actors/storage_node/storage_codec.hpp"
+
+#include "cairn/schema/storage.capnp.h"
+
+namespace cairn {
+namespace {
+
+template <class Request>
+result<chunk_key> read_key(const envelope_reader& env) {
+  return guarded([&]() -> result<chunk_key> {
+    auto p = env.payload<Request>();
+    return chunk_key{p.getFileId(), p.getIndex()};
+  });
+}
+
+}  // namespace
+
+result<chunk_put_request> read_chunk_put_request(const envelope_reader& env) {
+  return guarded([&]() -> result<chunk_put_request> {
+    auto p = env.payload<wire::ChunkPutRequest>();
+    auto data = p.getData();
+    return chunk_put_request{chunk_key{p.getFileId(), p.getIndex()},
+                             std::string_view(reinterpret_cast<const char*>(data.begin()),
+                                              data.size())};
+  });
+}
+
+result<chunk_key> read_chunk_get_request(const envelope_reader& env) {
+  return read_key<wire::ChunkGetRequest>(env);
+}
+
+result<chunk_key> read_chunk_delete_request(const envelope_reader& env) {
+  return read_key<wire::ChunkDeleteRequest>(env);
+}
+
+std::string make_chunk_put_reply(const envelope_header& request, const chunk_receipt& receipt) {
+  envelope_builder b(reply_header(request, wire::MessageKind::CHUNK_PUT_REPLY));
+  auto p = b.init_payload<wire::ChunkPutReply>();
+  p.setCrc(receipt.crc);
+  p.setLength(receipt.length);
+  return b.finish();
+}
+
+std::string make_chunk_get_reply(const envelope_header& request, const chunk_data& chunk) {
+  envelope_builder b(reply_header(request, wire::MessageKind::CHUNK_GET_REPLY));
+  auto p = b.init_payload<wire::ChunkGetReply>();
+  p.setCrc(chunk.crc);
+  p.setData(kj::arrayPtr(reinterpret_cast<const capnp::byte*>(chunk.bytes.data()),
+                         chunk.bytes.size()));
+  return b.finish();
+}
+
+std::string make_chunk_delete_reply(const envelope_header& request, bool existed) {
+  envelope_builder b(reply_header(request, wire::MessageKind::CHUNK_DELETE_REPLY));
+  b.init_payload<wire::ChunkDeleteReply>().setExisted(existed);
+  return b.finish();
+}
+
+std::string make_node_stats_reply(const envelope_header& request, host_id host,
+                                  const chunk_store_stats& stats) {
+  envelope_builder b(reply_header(request, wire::MessageKind::NODE_STATS_REPLY));
+  auto s = b.init_payload<wire::NodeStatsReply>().initStats();
+  s.setHost(host);
+  s.setChunks(stats.chunks);
+  s.setBytes(stats.bytes);
+  s.setFreeBytes(stats.free_bytes);
+  s.setReachable(true);
+  return b.finish();
+}
+
+std::string make_chunk_put_request(envelope_header header, const chunk_key& key,
+                                   std::string_view data) {
+  header.kind = wire::MessageKind::CHUNK_PUT_REQUEST;
+  envelope_builder b(header);
+  auto p = b.init_payload<wire::ChunkPutRequest>();
+  p.setFileId(key.file);
+  p.setIndex(key.index);
+  p.setData(kj::arrayPtr(reinterpret_cast<const capnp::byte*>(data.data()), data.size()));
+  return b.finish();
+}
+
+std::string make_chunk_get_request(envelope_header header, const chunk_key& key) {
+  header.kind = wire::MessageKind::CHUNK_GET_REQUEST;
+  envelope_builder b(header);
+  auto p = b.init_payload<wire::ChunkGetRequest>();
+  p.setFileId(key.file);
+  p.setIndex(key.index);
+  return b.finish();
+}
+
+std::string make_chunk_delete_request(envelope_header header, const chunk_key& key) {
+  header.kind = wire::MessageKind::CHUNK_DELETE_REQUEST;
+  envelope_builder b(header);
+  auto p = b.init_payload<wire::ChunkDeleteRequest>();
+  p.setFileId(key.file);
+  p.setIndex(key.index);
+  return b.finish();
+}
+
+std::string make_node_stats_request(envelope_header header) {
+  header.kind = wire::MessageKind::NODE_STATS_REQUEST;
+  envelope_builder b(header);
+  b.init_payload<wire::NodeStatsRequest>();
+  return b.finish();
+}
+
+}  // namespace cairn

@@ -1,0 +1,36 @@
+#pragma once
+// The storage protocol (schema/storage.capnp) in envelope frames: reading requests
+// into plain values and building replies, plus request builders for clients and
+// tests. Readers catch every Cap'n Proto exception (errc::corrupt).
+#include <string>
+#include <string_view>
+
+#include "actors/storage_node/chunk_store.hpp"
+#include "runtime/envelope.hpp"
+
+namespace cairn {
+
+struct chunk_put_request {
+  chunk_key key;
+  std::string_view data;  // points into the reader's frame: valid while it lives
+};
+
+result<chunk_put_request> read_chunk_put_request(const envelope_reader& env);
+// The chunk named by a chunkGetRequest or a chunkDeleteRequest.
+result<chunk_key> read_chunk_get_request(const envelope_reader& env);
+result<chunk_key> read_chunk_delete_request(const envelope_reader& env);
+
+std::string make_chunk_put_reply(const envelope_header& request, const chunk_receipt& receipt);
+std::string make_chunk_get_reply(const envelope_header& request, const chunk_data& chunk);
+std::string make_chunk_delete_reply(const envelope_header& request, bool existed);
+std::string make_node_stats_reply(const envelope_header& request, host_id host,
+                                  const chunk_store_stats& stats);
+
+// Requests: `header` supplies addresses and ids; its kind is set here.
+std::string make_chunk_put_request(envelope_header header, const chunk_key& key,
+                                   std::string_view data);
+std::string make_chunk_get_request(envelope_header header, const chunk_key& key);
+std::string make_chunk_delete_request(envelope_header header, const chunk_key& key);
+std::string make_node_stats_request(envelope_header header);
+
+}  // namespace cairn

@@ -1,0 +1,195 @@
+#include "actors/storage_node/storage_node_actor.hpp"
+
+#include <caf/all.hpp>
+
+#include <unordered_map>
+
+#include "actors/storage_node/disk_chunk_store.hpp"
+#include "actors/storage_node/storage_codec.hpp"
+#include "actors/storage_node/storage_node_state.hpp"
+#include "runtime/log.hpp"
+#include "runtime/net/atoms.hpp"
+#include "runtime/net/registry.hpp"
+
+namespace cairn {
+namespace {
+
+struct pending_reply {
+  caf::response_promise promise;
+  envelope_header request;
+};
+
+struct storage_actor_state {
+  storage_node_options opt;
+  std::unique_ptr<chunk_store> store;  // closed when the state is destroyed at exit
+  storage_node_state logic;
+  std::unordered_map<uint64_t, pending_reply> pending;
+  std::shared_ptr<spdlog::logger> log;
+  static inline const char* name = "storage_node";
+};
+
+using storage_actor = caf::stateful_actor<storage_actor_state>;
+// CAF may keep spawn arguments after the actor starts; the store is moved out of
+// this box so that only the actor's state owns it.
+using store_box = std::shared_ptr<std::unique_ptr<chunk_store>>;
+
+std::string encode_reply(const pending_reply& p, const op_reply& r) {
+  if (r.code != errc::ok) return make_error_reply(p.request, {r.code, r.message});
+  if (p.request.kind == wire::MessageKind::CHUNK_DELETE_REQUEST)
+    return make_chunk_delete_reply(p.request, r.existed);
+  return make_chunk_put_reply(p.request, r.put);
+}
+
+void deliver(storage_actor* self, const std::vector<op_reply>& replies) {
+  auto& st = self->state;
+  for (auto& r : replies) {
+    auto it = st.pending.find(r.ticket);
+    CAIRN_ASSERT(it != st.pending.end());
+    if (r.code != errc::ok)
+      st.log->warn("trace={:016x} {} failed: {}", it->second.request.trace_id,
+                   it->second.request.kind == wire::MessageKind::CHUNK_DELETE_REQUEST ? "delete"
+                                                                                      : "put",
+                   error{r.code, r.message}.to_string());
+    it->second.promise.deliver(encode_reply(it->second, r));
+    st.pending.erase(it);
+  }
+}
+
+void commit(storage_actor* self) {
+  auto& st = self->state;
+  size_t ops = st.logic.staged();
+  auto replies = st.logic.on_committed(st.store->commit());
+  st.log->debug("trace={:016x} committed a batch of {} requests", uint64_t{0}, ops);
+  deliver(self, replies);
+}
+
+void carry_out(storage_actor* self, const batch_effects& effects) {
+  deliver(self, effects.replies);
+  if (effects.send_flush) self->send(self, flush_atom::value);
+  if (effects.commit_now) commit(self);
+}
+
+// Registers the request under a fresh ticket; its reply goes out through the promise.
+uint64_t await_reply(storage_actor* self, const envelope_header& request,
+                     caf::response_promise& promise) {
+  uint64_t ticket = self->state.logic.next_ticket();
+  self->state.pending.emplace(ticket, pending_reply{promise, request});
+  return ticket;
+}
+
+caf::result<std::string> malformed(storage_actor* self, const envelope_header& h,
+                                   const error& why) {
+  self->state.logic.on_malformed_payload();
+  self->state.log->warn("trace={:016x} malformed request from {}: {}", h.trace_id,
+                        to_string(h.source), why.to_string());
+  return make_error_reply(h, why);
+}
+
+caf::result<std::string> on_put(storage_actor* self, const envelope_reader& env) {
+  auto req = read_chunk_put_request(env);
+  if (!req) return malformed(self, env.header(), req.err());
+  auto promise = self->make_response_promise();
+  uint64_t ticket = await_reply(self, env.header(), promise);
+  auto appended = self->state.store->append(req->key, req->data);
+  carry_out(self, self->state.logic.on_put_staged(ticket, appended));
+  return promise;
+}
+
+caf::result<std::string> on_delete(storage_actor* self, const envelope_reader& env) {
+  auto key = read_chunk_delete_request(env);
+  if (!key) return malformed(self, env.header(), key.err());
+  auto promise = self->make_response_promise();
+  uint64_t ticket = await_reply(self, env.header(), promise);
+  self->state.store->remove(*key);
+  carry_out(self, self->state.logic.on_delete_staged(ticket));
+  return promise;
+}
+
+caf::result<std::string> on_get(storage_actor* self, const envelope_reader& env) {
+  auto& h = env.header();
+  auto key = read_chunk_get_request(env);
+  if (!key) return malformed(self, h, key.err());
+  auto chunk = self->state.store->get(*key);
+  self->state.logic.on_read(chunk.code());
+  if (chunk) return make_chunk_get_reply(h, *chunk);
+  if (chunk.code() != errc::not_found)
+    self->state.log->warn("trace={:016x} read of chunk {}/{} failed: {}", h.trace_id, key->file,
+                          key->index, chunk.err().to_string());
+  return make_error_reply(h, chunk.err());
+}
+
+caf::result<std::string> on_frame(storage_actor* self, std::string& frame) {
+  auto& st = self->state;
+  auto opened = envelope_reader::open(std::move(frame), {st.opt.frame_bytes_max});
+  if (!opened) {
+    st.logic.on_bad_frame();
+    st.log->warn("trace={:016x} rejected frame (bad frames so far: {}): {}", uint64_t{0},
+                 st.logic.counters().bad_frames, opened.err().to_string());
+    return caf::make_error(caf::sec::unexpected_message);
+  }
+  auto& env = *opened.value();
+  switch (env.kind()) {
+    case wire::MessageKind::CHUNK_PUT_REQUEST: return on_put(self, env);
+    case wire::MessageKind::CHUNK_GET_REQUEST: return on_get(self, env);
+    case wire::MessageKind::CHUNK_DELETE_REQUEST: return on_delete(self, env);
+    case wire::MessageKind::NODE_STATS_REQUEST:
+      return make_node_stats_reply(env.header(), st.opt.host, st.store->stats());
+    default:
+      return make_error_reply(
+          env.header(), {errc::invalid_argument,
+                         "a storage node does not handle message kind " +
+                             std::to_string(static_cast<uint16_t>(env.kind()))});
+  }
+}
+
+caf::behavior storage_node_actor(storage_actor* self, store_box box, storage_node_options opt) {
+  auto& st = self->state;
+  st.opt = opt;
+  st.store = std::move(*box);
+  st.logic = storage_node_state(
+      storage_node_limits{opt.group_commit_max, opt.group_commit_bytes_max});
+  st.log = module_log("storage");
+  // A clean stop answers the open batch before the store closes with the state.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    if (self->state.logic.staged() > 0) commit(self);
+    self->quit(msg.reason);
+  });
+  return {
+      [self](envelope_atom, std::string& frame) -> caf::result<std::string> {
+        return on_frame(self, frame);
+      },
+      [self](flush_atom) { carry_out(self, self->state.logic.on_flush()); },
+  };
+}
+
+}  // namespace
+
+result<caf::actor> spawn_storage_node(caf::actor_system& sys, registry& reg,
+                                      const storage_node_options& opt) {
+  disk_chunk_store_options disk;
+  disk.data_dir = opt.data_dir;
+  disk.capacity_bytes = opt.capacity_bytes;
+  auto store = disk_chunk_store::open(disk);
+  if (!store)
+    return error{store.code(), "storage node on host " + std::to_string(opt.host) +
+                                   " cannot open " + opt.data_dir + ": " + store.err().message};
+  return spawn_storage_node(sys, reg, opt, std::move(store.value()));
+}
+
+result<caf::actor> spawn_storage_node(caf::actor_system& sys, registry& reg,
+                                      const storage_node_options& opt,
+                                      std::unique_ptr<chunk_store> store) {
+  CAIRN_ASSERT(store != nullptr);
+  if (opt.group_commit_max == 0)
+    return error{errc::invalid_argument, "group_commit_max must be at least 1"};
+  auto stats = store->stats();
+  auto box = std::make_shared<std::unique_ptr<chunk_store>>(std::move(store));
+  caf::actor actor = opt.detached ? sys.spawn<caf::detached>(storage_node_actor, box, opt)
+                                  : sys.spawn(storage_node_actor, box, opt);
+  reg.put(address{opt.host, storage_actor_name}, actor);
+  module_log("storage")->info("trace={:016x} storage node on host {} serving {} chunks ({} bytes) from {}",
+                              uint64_t{0}, opt.host, stats.chunks, stats.bytes, opt.data_dir);
+  return actor;
+}
+
+}  // namespace cairn

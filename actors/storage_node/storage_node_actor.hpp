@@ -1,0 +1,43 @@
+#pragma once
+// The storage node's CAF shell. Behaviour:
+//   (envelope_atom, std::string frame) -> std::string frame   chunkPut/Get/Delete, nodeStats
+//   (flush_atom)                                              to itself: commit the open batch
+// Frames that do not open as an envelope are counted and answered with
+// caf::sec::unexpected_message; everything else gets a reply frame (see README.md).
+#include <caf/fwd.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "actors/storage_node/chunk_store.hpp"
+#include "runtime/ids.hpp"
+#include "runtime/result.hpp"
+
+namespace cairn {
+
+class registry;
+
+struct storage_node_options {
+  host_id host = 0;
+  std::string data_dir;           // created if missing
+  uint64_t capacity_bytes = 0;    // 0 = filesystem free space
+  uint32_t group_commit_max = 256;
+  size_t frame_bytes_max = 5u << 20;
+  bool detached = true;           // blocking disk I/O gets its own thread; the simulation will pass false
+  uint64_t group_commit_bytes_max = uint64_t{64} << 20;  // put bytes folded into one commit
+};
+
+// Opens the store (errors: io_error etc. with a clear message), spawns the actor and
+// registers it in `reg` at address {host, storage_actor_name}.
+result<caf::actor> spawn_storage_node(caf::actor_system& sys, registry& reg,
+                                      const storage_node_options& opt);
+
+// The same over a store the caller opened (the simulation's fake disk); opt.data_dir
+// and opt.capacity_bytes are then unused. REQUIRES: store != nullptr.
+result<caf::actor> spawn_storage_node(caf::actor_system& sys, registry& reg,
+                                      const storage_node_options& opt,
+                                      std::unique_ptr<chunk_store> store);
+
+}  // namespace cairn
