@@ -1,0 +1,267 @@
+#include "actors/meta_shard/meta_shard_actor.hpp"
+
+#include <caf/all.hpp>
+
+#include <chrono>
+
+#include "actors/meta_shard/gc_planner.hpp"
+#include "actors/meta_shard/lmdb_meta_store.hpp"
+#include "actors/meta_shard/meta_codec.hpp"
+#include "actors/meta_shard/meta_shard_state.hpp"
+#include "runtime/log.hpp"
+#include "runtime/net/atoms.hpp"
+#include "runtime/net/registry.hpp"
+
+namespace cairn {
+namespace {
+
+constexpr int64_t gc_tick_ms = 1000;
+constexpr auto gc_tick_interval = std::chrono::milliseconds(gc_tick_ms);
+constexpr auto gc_request_timeout = std::chrono::seconds(10);
+
+// A write waiting for its batch to commit. Internal writes (gc_done) have no promise.
+struct pending_write {
+  envelope_header header;
+  meta_request request;
+  caf::typed_response_promise<std::string> promise;
+  std::optional<chunk_delete_send> gc;  // set for internal gc_done writes
+};
+
+struct meta_actor_state {
+  std::unique_ptr<meta_store> store;
+  std::unique_ptr<meta_shard_state> logic;
+  std::unique_ptr<gc_planner> gc;
+  std::unique_ptr<rng> placement_rng;
+  meta_shard_options opt;
+  registry* reg = nullptr;
+  address self_address;
+  std::vector<pending_write> batch;
+  bool flush_scheduled = false;
+  int64_t gc_due_ms = 0;  // flush() pumps GC when this passed
+  uint64_t frames_rejected = 0;
+  std::shared_ptr<spdlog::logger> log;
+  static inline const char* name = "meta_shard";
+};
+
+using meta_actor = caf::stateful_actor<meta_actor_state>;
+
+// Everything the actor takes over at spawn; shared_ptr because CAF copies spawn args.
+struct meta_actor_init {
+  std::unique_ptr<meta_store> store;
+  std::unique_ptr<meta_shard_state> logic;
+  meta_shard_options opt;
+  registry* reg = nullptr;
+};
+
+int64_t now_ms(meta_actor* self) {
+  auto since = self->clock().now().time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(since).count();
+}
+
+std::string answer(const envelope_header& h, const result<meta_reply>& reply) {
+  return reply ? encode_meta_reply(h, reply.value()) : make_error_reply(h, reply.err());
+}
+
+void log_failure(meta_actor* self, uint64_t trace, const error& err) {
+  bool server_side = err.code == errc::io_error || err.code == errc::internal ||
+                     err.code == errc::no_space || err.code == errc::corrupt;
+  if (server_side)
+    self->state.log->warn("trace={:016x} request failed: {}", trace, err.to_string());
+  else
+    self->state.log->debug("trace={:016x} request failed: {}", trace, err.to_string());
+}
+
+void pump_gc(meta_actor* self);
+
+// Runs the batch in one write transaction, each request in a nested one so a failing
+// request leaves nothing behind; commits once (durable) and only then answers.
+void flush(meta_actor* self) {
+  auto& st = self->state;
+  if (st.batch.empty()) return;
+  auto batch = std::move(st.batch);
+  st.batch.clear();
+  int64_t now = now_ms(self);
+  std::vector<meta_outcome> outcomes;
+  outcomes.reserve(batch.size());
+  auto parent = st.store->begin_write();
+  for (auto& w : batch) {
+    if (!parent) {
+      outcomes.push_back({parent.err(), false});
+      continue;
+    }
+    auto child = (*parent)->begin_nested();
+    if (!child) {
+      outcomes.push_back({child.err(), false});
+      continue;
+    }
+    auto out = st.logic->handle(**child, w.request, now, *st.placement_rng);
+    if (!out.reply) (*child)->abort();
+    else if (auto c = (*child)->commit(); !c) out = {c.err(), false};
+    outcomes.push_back(std::move(out));
+  }
+  status committed = parent ? (*parent)->commit() : status{parent.err()};
+  if (!committed) st.log->error("trace=0000000000000000 batch of {} lost: {}", batch.size(),
+                                committed.err().to_string());
+  bool gc_queued = false;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto& w = batch[i];
+    auto& out = outcomes[i];
+    if (!committed) out = {committed.err(), false};
+    if (!out.reply) log_failure(self, w.header.trace_id, out.reply.err());
+    gc_queued |= out.gc_queued;
+    if (w.gc) st.gc->release(*w.gc);
+    else w.promise.deliver(answer(w.header, out.reply));
+  }
+  if (gc_queued || now >= st.gc_due_ms) pump_gc(self);
+}
+
+void enqueue(meta_actor* self, pending_write w) {
+  auto& st = self->state;
+  st.batch.push_back(std::move(w));
+  if (st.batch.size() >= st.opt.group_commit_max) {
+    flush(self);
+  } else if (!st.flush_scheduled) {
+    st.flush_scheduled = true;
+    self->send(self, flush_atom::value);
+  }
+}
+
+void on_gc_answer(meta_actor* self, const chunk_delete_send& s, const status& answer) {
+  auto& st = self->state;
+  if (!answer)
+    st.log->info("trace={:016x} deleting chunk {} on host {} failed, retrying later: {}",
+                 s.chunk.file, s.chunk.index, s.host, answer.err().to_string());
+  if (auto done = st.gc->on_answer(s, answer.ok(), now_ms(self)))
+    enqueue(self, pending_write{{}, *done, {}, s});
+}
+
+void pump_gc(meta_actor* self) {
+  auto& st = self->state;
+  st.gc_due_ms = now_ms(self) + gc_tick_ms;
+  auto txn = st.store->begin_read();
+  if (!txn) return st.log->warn("trace=0000000000000000 gc: {}", txn.err().to_string());
+  auto sends = st.gc->plan(**txn, now_ms(self));
+  txn->reset();  // aborts the read transaction
+  if (!sends) return st.log->warn("trace=0000000000000000 gc: {}", sends.err().to_string());
+  for (auto& s : *sends) {
+    auto target = st.reg->find(address{s.host, storage_actor_name});
+    if (!target) {
+      on_gc_answer(self, s, error{errc::unavailable, "no storage actor registered"});
+      continue;
+    }
+    auto frame = encode_chunk_delete_request(st.self_address, s.host, s.chunk, s.chunk.file);
+    self->request(*target, gc_request_timeout, envelope_atom::value, std::move(frame))
+        .then(
+            [self, s](std::string& reply) {
+              on_gc_answer(self, s, read_chunk_delete_reply(std::move(reply)));
+            },
+            [self, s](caf::error& err) {
+              on_gc_answer(self, s, error{errc::unavailable, self->system().render(err)});
+            });
+  }
+}
+
+caf::result<std::string> on_envelope(meta_actor* self, std::string& frame) {
+  auto& st = self->state;
+  auto env = envelope_reader::open(std::move(frame), {st.opt.frame_bytes_max});
+  if (!env) {
+    ++st.frames_rejected;
+    st.log->warn("trace=0000000000000000 rejected frame ({} so far): {}", st.frames_rejected,
+                 env.err().to_string());
+    return caf::make_error(caf::sec::unexpected_message);
+  }
+  const auto& h = (*env)->header();
+  auto req = decode_meta_request(**env);
+  if (!req) {
+    log_failure(self, h.trace_id, req.err());
+    return make_error_reply(h, req.err());
+  }
+  if (is_read(*req)) {
+    // Served from a read-only snapshot of committed state: writes still in the batch
+    // are invisible, as they are not acknowledged yet.
+    auto txn = st.store->begin_read();
+    if (!txn) return make_error_reply(h, txn.err());
+    auto out = st.logic->handle(**txn, *req, now_ms(self), *st.placement_rng);
+    if (!out.reply) log_failure(self, h.trace_id, out.reply.err());
+    return answer(h, out.reply);
+  }
+  auto promise = self->make_response_promise<std::string>();
+  enqueue(self, pending_write{h, std::move(*req), promise, std::nullopt});
+  return promise;
+}
+
+caf::behavior meta_shard_actor(meta_actor* self, std::shared_ptr<meta_actor_init> init) {
+  auto& st = self->state;
+  st.store = std::move(init->store);
+  st.logic = std::move(init->logic);
+  st.opt = init->opt;
+  st.reg = init->reg;
+  st.gc = std::make_unique<gc_planner>(gc_planner_config{});
+  st.placement_rng = std::make_unique<rng>(st.opt.seed);
+  st.self_address = address{st.opt.host, meta_actor_name(st.opt.shard)};
+  st.log = module_log("meta");
+  self->attach_functor([reg = st.reg, where = st.self_address, me = self->address()] {
+    auto current = reg->find(where);
+    if (current && current->address() == me) reg->erase(where);
+  });
+  st.log->info("trace=0000000000000000 meta shard {} up on host {}", st.opt.shard, st.opt.host);
+  return {
+      [self](envelope_atom, std::string& frame) -> caf::result<std::string> {
+        return on_envelope(self, frame);
+      },
+      [self](flush_atom) {
+        self->state.flush_scheduled = false;
+        flush(self);
+      },
+      [self](tick_atom) { pump_gc(self); },
+      [self](stop_atom) {
+        flush(self);
+        self->quit();
+      },
+      // GC retries when idle; under load flush() pumps GC once the interval passed.
+      // Not delayed_send: a pending delayed message keeps a strong reference to a
+      // detached actor and hangs the actor system's shutdown; a receive timeout does not.
+      caf::after(gc_tick_interval) >> [self] { pump_gc(self); },
+  };
+}
+
+status check_options(const meta_shard_options& o) {
+  if (o.data_dir.empty()) return error{errc::invalid_argument, "meta shard needs a data_dir"};
+  if (o.shard_count == 0 || o.shard >= o.shard_count)
+    return error{errc::invalid_argument, "shard " + std::to_string(o.shard) + " outside 0.." +
+                                             std::to_string(o.shard_count)};
+  if (o.chunk_size == 0 || o.chunk_size > UINT32_MAX)
+    return error{errc::invalid_argument, "chunk_size must be in 1..4GiB-1"};
+  if (o.min_replicas == 0 || o.min_replicas > o.final_replicas)
+    return error{errc::invalid_argument, "need 1 <= min_replicas <= final_replicas"};
+  if (o.group_commit_max == 0) return error{errc::invalid_argument, "group_commit_max is 0"};
+  return ok_status();
+}
+
+}  // namespace
+
+result<caf::actor> spawn_meta_shard(caf::actor_system& sys, registry& reg,
+                                    const meta_shard_options& opt) {
+  if (auto st = check_options(opt); !st) return st.err();
+  auto init = std::make_shared<meta_actor_init>();
+  auto store = lmdb_meta_store::open({opt.data_dir + "/meta-" + std::to_string(opt.shard)});
+  if (!store) return store.err();
+  meta_shard_config cfg{opt.shard, opt.host, opt.chunk_size, opt.min_replicas,
+                        opt.final_replicas, opt.storage_hosts};
+  init->logic = std::make_unique<meta_shard_state>(cfg);
+  {
+    auto txn = (*store)->begin_write();
+    if (!txn) return txn.err();
+    if (auto st = init->logic->bootstrap(**txn); !st) return st.err();
+    if (auto st = (*txn)->commit(); !st) return st.err();
+  }
+  init->store = std::move(store.value());
+  init->opt = opt;
+  init->reg = &reg;
+  caf::actor actor = opt.detached ? sys.spawn<caf::detached>(meta_shard_actor, init)
+                                  : sys.spawn(meta_shard_actor, init);
+  reg.put(address{opt.host, meta_actor_name(opt.shard)}, actor);
+  return actor;
+}
+
+}  // namespace cairn

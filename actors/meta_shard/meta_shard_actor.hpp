@@ -1,0 +1,46 @@
+#pragma once
+// The meta shard's CAF shell. It speaks one message:
+//   (envelope_atom, std::string frame) -> std::string reply frame
+// with requests and replies from meta.capnp (README.md lists them with their errors).
+// A frame that cannot be opened is answered with caf::sec::unexpected_message.
+// Reads are answered at once from committed state; writes are folded into one LMDB
+// transaction (group commit) and answered only after it is durable. The actor quits on
+// stop_atom (after flushing its batch) or an exit message and then leaves the registry.
+// A detached actor's thread waits for its last handle: drop every handle (registry
+// entries included) before destroying the actor system.
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "actors/meta_shard/placer.hpp"
+#include "runtime/ids.hpp"
+#include "runtime/result.hpp"
+
+namespace cairn {
+
+class registry;
+
+struct meta_shard_options {
+  shard_id shard = 0;
+  uint16_t shard_count = 1;
+  host_id host = 0;                 // where this shard runs
+  std::string data_dir;             // the shard's LMDB lives in <data_dir>/meta-<shard>/
+  uint64_t chunk_size = 4u << 20;
+  uint8_t min_replicas = 2, final_replicas = 3;
+  std::vector<placement_host> storage_hosts;
+  uint32_t group_commit_max = 256;
+  size_t frame_bytes_max = 5u << 20;
+  uint64_t seed = 0;                // placement rng stream
+  bool detached = true;             // blocking LMDB commits get their own thread; the simulation passes false
+};
+
+// Opens the LMDB environment (clear errors), spawns the actor and registers it in
+// `reg` at {host, meta_actor_name(shard)}. invalid_argument for inconsistent options,
+// io_error / no_space when the store cannot be opened. REQUIRES: `reg` outlives the actor.
+result<caf::actor> spawn_meta_shard(caf::actor_system& sys, registry& reg,
+                                    const meta_shard_options& opt);
+
+}  // namespace cairn

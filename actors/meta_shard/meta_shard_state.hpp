@@ -1,0 +1,99 @@
+#pragma once
+// meta_shard_state: the meta shard's logic. Pure: no CAF, LMDB, Cap'n Proto or spdlog;
+// no clock or random device (now_ms and an rng arrive as arguments). It reads and
+// writes through one meta_txn per request and returns the reply plus the effects the
+// shell must carry out after the transaction commits.
+//
+// Invariants it keeps (README.md explains them):
+// - ids come from a persisted per-shard counter that only grows: never reused;
+// - a committed inode's chunk c has an under_replicated entry, keyed by c's live replica
+//   count, exactly when that count is below the inode's final count; the entry is
+//   written in the same transaction as the change that caused it;
+// - a pending inode has no directory entry: nothing pending is visible;
+// - a dropped inode's replicas are queued in gc in the same transaction.
+#include <functional>
+#include <vector>
+
+#include "actors/meta_shard/meta_messages.hpp"
+#include "actors/meta_shard/meta_store.hpp"
+#include "actors/meta_shard/placer.hpp"
+#include "runtime/rng.hpp"
+
+namespace cairn {
+
+inline constexpr uint32_t list_limit_max = 1000;        // entries per list reply
+inline constexpr uint64_t chunks_per_file_max = 1u << 16;
+inline constexpr size_t ancestor_walk_max = 4096;       // rename's cycle check
+
+struct meta_shard_config {
+  shard_id shard = 0;
+  host_id host = 0;
+  uint64_t chunk_size = 4u << 20;
+  uint8_t min_replicas = 2;
+  uint8_t final_replicas = 3;
+  std::vector<placement_host> storage_hosts;
+};
+
+struct meta_outcome {
+  result<meta_reply> reply;
+  // Chunks were queued for deletion: once the transaction commits, run the gc planner.
+  bool gc_queued = false;
+};
+
+class meta_shard_state {
+ public:
+  explicit meta_shard_state(meta_shard_config cfg);
+
+  // Creates the counters, and on shard 0 the root directory's marker, if the store has
+  // never been bootstrapped. A no-op on a store that has.
+  status bootstrap(meta_txn& txn);
+
+  // Executes one request. On an error reply the transaction may hold partial writes:
+  // the caller must abort it (the shell runs each write in its own nested txn).
+  // Read requests (is_read) only read, so a read-only txn serves them.
+  meta_outcome handle(meta_txn& txn, const meta_request& req, int64_t now_ms, rng& r);
+
+  const meta_shard_config& config() const { return cfg_; }
+
+ private:
+  // namespace: meta_shard_state_namespace.cpp
+  result<lookup_reply> lookup(meta_txn& txn, const lookup_request& q);
+  result<dir_create_reply> dir_create(meta_txn& txn, const dir_create_request& q);
+  result<link_reply> link(meta_txn& txn, const link_request& q);
+  result<unlink_reply> unlink(meta_txn& txn, const unlink_request& q);
+  result<dir_remove_reply> dir_remove(meta_txn& txn, const dir_remove_request& q);
+  result<list_reply> list(meta_txn& txn, const list_request& q);
+  result<rename_reply> rename(meta_txn& txn, const rename_request& q);
+  result<entry_info> describe(meta_txn& txn, const std::string& name, const entry_record& e);
+  status require_marker(meta_txn& txn, inode_id dir);
+  status check_not_ancestor(meta_txn& txn, inode_id dir, inode_id descendant);
+  status relocate(meta_txn& txn, const entry_record& e, inode_id parent, const std::string& name);
+
+  // files: meta_shard_state_files.cpp
+  result<file_create_reply> file_create(meta_txn& txn, const file_create_request& q,
+                                        int64_t now_ms, rng& r);
+  result<file_commit_reply> file_commit(meta_txn& txn, const file_commit_request& q,
+                                        int64_t now_ms);
+  result<inode_get_reply> inode_get(meta_txn& txn, const inode_get_request& q);
+  result<inode_drop_reply> inode_drop(meta_txn& txn, const inode_drop_request& q);
+  result<replica_add_reply> replica_add(meta_txn& txn, const replica_add_request& q,
+                                        int64_t now_ms);
+  result<corrupt_report_reply> corrupt_report(meta_txn& txn, const corrupt_report_request& q,
+                                              int64_t now_ms);
+  result<inode_record> require_inode(meta_txn& txn, inode_id file, bool committed);
+  status drop_inode(meta_txn& txn, const inode_record& inode);
+  status requeue(meta_txn& txn, chunk_key chunk, uint32_t live_before, uint32_t live_after,
+                 uint8_t final_replicas, repair_reason reason, int64_t now_ms);
+  bool is_storage_host(host_id h) const;
+
+  // shared: meta_shard_state.cpp
+  result<inode_id> allocate_id(meta_txn& txn);
+  status update_counters(meta_txn& txn, const std::function<void(meta_counters&)>& fn);
+  result<shard_stats_reply> stats(meta_txn& txn);
+  result<gc_done_reply> gc_done(meta_txn& txn, const gc_done_request& q);
+
+  meta_shard_config cfg_;
+  bool gc_queued_ = false;  // set by drop_inode during one handle()
+};
+
+}  // namespace cairn
