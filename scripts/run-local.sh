@@ -13,7 +13,8 @@ export CAIRN_CLUSTER=$cluster
 daemon=$!
 stop() { kill -TERM "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true; }
 trap stop EXIT
-trap 'exit 130' INT TERM
+# Ctrl-C reaches cairnd too (same process group); it stops cleanly on its own.
+trap 'wait "$daemon" 2>/dev/null; trap - EXIT; exit 0' INT TERM
 
 # Wait until cairnd answers (it prints its address once serving).
 for _ in $(seq 1 100); do
@@ -24,6 +25,7 @@ done
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"; stop' EXIT
+trap 'rm -rf "$work"; wait "$daemon" 2>/dev/null; trap - EXIT; exit 0' INT TERM
 echo "hello from cairn" > "$work/hello.txt"
 head -c $((10 * 1024 * 1024 + 123)) /dev/urandom > "$work/big.bin"   # 3 chunks of 4 MiB
 : > "$work/empty"
