@@ -54,6 +54,10 @@ result<local_cluster> start_local_cluster(caf::actor_system& sys, registry& reg,
     o.storage_hosts = storage_hosts(cfg);
     o.group_commit_max = cfg.group_commit_max;
     o.frame_bytes_max = frame_max;
+    // Meta shards run on the scheduler: their commits are short, and a detached
+    // actor costs a thread wake-up per message (4 KiB puts: ~3.2k -> ~4.8k ops/s).
+    // Storage nodes stay detached: a batch of large appends would hold a worker.
+    o.detached = false;
     o.seed = rng(seed).derive("meta." + std::to_string(s)).next();
     auto shard = spawn_meta_shard(sys, reg, o);
     if (!shard) return error{shard.code(), "meta shard " + std::to_string(s) + ": " + shard.err().message};
