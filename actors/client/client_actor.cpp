@@ -18,10 +18,10 @@ struct client_actor_state {
 
 caf::behavior client_actor(caf::stateful_actor<client_actor_state>* self, caf::actor link,
                            client_options opt) {
+  // The client outlives its link on purpose: once the link is gone, every request
+  // to it fails at once (request_receiver_down), so each job still ends with an error
+  // instead of being dropped unanswered.
   self->state.ctx = std::make_shared<client_context>(self, link, opt);
-  // The client cannot work without its link; follow it down.
-  self->monitor(link);
-  self->set_down_handler([self](caf::down_msg&) { self->quit(); });
   return {
       [self](run_atom, const client_job& job) { job(self->state.ctx); },
       [self](tick_atom, uint64_t timer) { self->state.ctx->fire(timer); },

@@ -22,6 +22,7 @@ struct in_process_cluster {
   std::unique_ptr<caf::actor_system> sys;
   registry reg;
   local_cluster roles;
+  caf::actor link;
   std::unique_ptr<cluster_client> client;
 
   explicit in_process_cluster(uint64_t chunk_size) {
@@ -44,13 +45,15 @@ struct in_process_cluster {
     auto started = start_local_cluster(*sys, reg, c, 42);
     REQUIRE(started.ok());
     roles = std::move(*started);
-    auto link = spawn_local_link(*sys, reg, {});
+    link = spawn_local_link(*sys, reg, {});
     auto attached = cluster_client::attach(*sys, link, client_options{});
     REQUIRE(attached.ok());
     client = std::move(*attached);
   }
   ~in_process_cluster() {
     client.reset();
+    caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
+    link = {};
     stop_local_cluster(roles);
     roles = {};
     reg.clear();
@@ -140,4 +143,22 @@ TEST_CASE("renames across directories keep the bytes and removes leave nothing b
   auto s = c.status_report();
   REQUIRE(s.ok());
   CHECK(s->files() == 0);
+}
+
+TEST_CASE("a client whose link is gone fails every call with unavailable instead of hanging") {
+  in_process_cluster cl(64 * 1024);
+  auto& c = *cl.client;
+  REQUIRE(c.mkdir("/x", false).ok());
+  caf::anon_send_exit(cl.link, caf::exit_reason::kill);
+  CHECK(c.stat("/x").code() == errc::unavailable);
+  CHECK(c.put("/x/f", memory_source("abc"), {}).code() == errc::unavailable);
+}
+
+TEST_CASE("attaching to a link with no cluster behind it fails with unavailable") {
+  in_process_cluster cl(64 * 1024);
+  registry empty;
+  auto link = spawn_local_link(*cl.sys, empty, {});
+  auto client = cluster_client::attach(*cl.sys, link, client_options{});
+  CHECK(client.code() == errc::unavailable);
+  caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
 }
