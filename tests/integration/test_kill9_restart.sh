@@ -22,7 +22,7 @@ writer() {  # writer ID: puts files until the daemon dies, records acknowledged 
 }
 for w in 1 2 3 4; do writer $w & done
 # Let the writers get going, then kill the daemon in the middle of their puts.
-for _ in $(seq 1 200); do
+for _ in $(seq 1 1200); do   # up to 60 s on a slow machine
   [ "$(ls "$TEST_DIR/acked" | wc -l)" -ge 20 ] && break
   sleep 0.05
 done
