@@ -48,11 +48,17 @@ std::optional<uint32_t> parse_segment_name(const std::string& name) {
 result<std::unique_ptr<disk_chunk_store>> disk_chunk_store::open(
     const disk_chunk_store_options& opt) {
   if (opt.data_dir.empty()) return error{errc::invalid_argument, "storage data_dir is empty"};
+  if (opt.write_buffer_bytes_max == 0 || opt.write_buffer_bytes_max % segment_block_bytes != 0)
+    return error{errc::invalid_argument, "write_buffer_bytes_max must be a positive multiple of " +
+                                             std::to_string(segment_block_bytes)};
   for (auto dir : {opt.data_dir + "/segments", opt.data_dir + "/index"})
     if (auto st = make_dir(dir); !st) return st.err();
+  auto writer = batch_writer::create(static_cast<size_t>(opt.write_buffer_bytes_max));
+  if (!writer) return writer.err();
   auto index = chunk_index::open(opt.data_dir + "/index", opt.index_map_bytes);
   if (!index) return index.err();
-  std::unique_ptr<disk_chunk_store> store(new disk_chunk_store(opt, std::move(index.value())));
+  std::unique_ptr<disk_chunk_store> store(
+      new disk_chunk_store(opt, std::move(index.value()), std::move(writer.value())));
   if (auto st = store->recover(); !st) return st.err();
   return store;
 }
@@ -86,27 +92,42 @@ status disk_chunk_store::recover() {
     if (auto st = sync_dir(segments_dir()); !st) return st.err();
   }
   active_ = segments_.rbegin()->first;
-  // Bytes past the last indexed record were appended by a batch that never committed.
+  // Bytes past the padding of the last indexed record were written by a batch that
+  // never committed. The cut lands on a block boundary, where the next batch starts
+  // (a segment from before padding existed is zero-extended to one).
   auto& active = segments_.at(active_);
-  uint64_t end = indexed_end.count(active_) ? indexed_end[active_] : 0;
-  if (active.size() > end) {
+  uint64_t end = align_up_to_block(indexed_end.count(active_) ? indexed_end[active_] : 0);
+  if (active.size() != end) {
     if (auto st = active.truncate(end); !st) return st.err();
     if (auto st = active.sync(); !st) return st.err();
   }
+  writer_.reset(end);
   for (auto& [_, seg] : segments_) used_bytes_ += seg.size();
   return ok_status();
 }
 
-result<segment_file*> disk_chunk_store::segment_for(uint64_t record_bytes) {
-  auto& current = segments_.at(active_);
-  if (current.size() == 0 || current.size() + record_bytes <= opt_.segment_bytes_max)
-    return &current;
+bool disk_chunk_store::needs_roll(uint64_t record_bytes) const {
+  uint64_t end = writer_.end();
+  return end > 0 && align_up_to_block(end + record_bytes) > opt_.segment_bytes_max;
+}
+
+uint64_t disk_chunk_store::footprint(uint64_t record_bytes) const {
+  // used_bytes_ already holds the active segment's end rounded up to a block.
+  if (needs_roll(record_bytes)) return align_up_to_block(record_bytes);
+  uint64_t end = writer_.end();
+  return align_up_to_block(end + record_bytes) - align_up_to_block(end);
+}
+
+status disk_chunk_store::roll_segment() {
+  if (auto st = writer_.finish(segments_.at(active_)); !st) return fail_batch(st.err());
   uint32_t next = active_ + 1;
   auto seg = segment_file::open(segment_path(segments_dir(), next));
   if (!seg) return seg.err();
   if (auto st = sync_dir(segments_dir()); !st) return st.err();
   active_ = next;
-  return &segments_.insert_or_assign(next, std::move(seg.value())).first->second;
+  segments_.insert_or_assign(next, std::move(seg.value()));
+  writer_.reset(0);
+  return ok_status();
 }
 
 uint64_t disk_chunk_store::free_bytes() const {
@@ -124,22 +145,22 @@ result<chunk_receipt> disk_chunk_store::append(const chunk_key& key, std::string
   if (bytes.size() > std::numeric_limits<uint32_t>::max())
     return error{errc::invalid_argument, "chunk larger than 4 GiB"};
   uint64_t record_bytes = segment_record_header_bytes + bytes.size();
-  if (uint64_t room = free_bytes(); record_bytes > room)
+  uint64_t need = footprint(record_bytes);
+  if (uint64_t room = free_bytes(); need > room)
     return error{errc::no_space, "chunk record of " + std::to_string(record_bytes) +
-                                     " bytes does not fit in " + std::to_string(room) +
+                                     " bytes (" + std::to_string(need) +
+                                     " with padding) does not fit in " + std::to_string(room) +
                                      " free bytes"};
-  auto seg = segment_for(record_bytes);
-  if (!seg) return seg.err();
-  batch_start_.try_emplace(active_, seg.value()->size());
+  if (needs_roll(record_bytes))
+    if (auto st = roll_segment(); !st) return st.err();
+  auto& seg = segments_.at(active_);
+  batch_start_.try_emplace(active_, writer_.end());
   auto length = static_cast<uint32_t>(bytes.size());
   uint32_t crc = crc32c(bytes.data(), bytes.size());
-  uint64_t offset = seg.value()->size();
-  if (auto st = seg.value()->append({key, length, crc}, bytes); !st) {
-    batch_error_ = st.err();
-    discard_batch();
-    return st.err();
-  }
-  used_bytes_ += record_bytes;
+  uint64_t offset = writer_.end();
+  if (auto st = writer_.add(seg, {key, length, crc}, bytes); !st) return fail_batch(st.err());
+  used_bytes_ += need;
+  batch_used_bytes_ += need;
   batch_ops_.push_back(index_op{key, false, index_entry{active_, offset, length, crc}});
   return chunk_receipt{crc, length};
 }
@@ -157,6 +178,12 @@ result<batch_receipt> disk_chunk_store::commit() {
   }
   batch_receipt receipt;
   if (batch_ops_.empty()) return receipt;
+  // Only the active segment can hold packed bytes: a roll wrote out the previous one.
+  if (auto st = writer_.finish(segments_.at(active_)); !st) {
+    discard_batch();
+    reset_batch();
+    return st.err();
+  }
   for (auto& [id, _] : batch_start_) {
     if (auto st = segments_.at(id).sync(); !st) {
       discard_batch();
@@ -178,14 +205,22 @@ result<batch_receipt> disk_chunk_store::commit() {
   return receipt;
 }
 
+error disk_chunk_store::fail_batch(error why) {
+  batch_error_ = why;
+  discard_batch();
+  return why;
+}
+
 void disk_chunk_store::discard_batch() {
-  for (auto& [id, start] : batch_start_) {
-    auto& seg = segments_.at(id);
-    uint64_t before = seg.size();
-    // If the cut fails the tail stays as unindexed garbage: later appends overwrite
-    // it and the next open cuts it.
-    if (before >= start && seg.truncate(start)) used_bytes_ -= before - start;
-  }
+  // Where the active segment's batch started; untouched, nothing is packed and end()
+  // is already on a block boundary.
+  auto active_start = batch_start_.find(active_);
+  writer_.reset(active_start != batch_start_.end() ? active_start->second : writer_.end());
+  // If a cut fails the tail stays as unindexed garbage: later batches overwrite it
+  // and the next open cuts it.
+  for (auto& [id, start] : batch_start_) (void)segments_.at(id).truncate(start);
+  used_bytes_ -= batch_used_bytes_;
+  batch_used_bytes_ = 0;
   batch_ops_.clear();
   batch_start_.clear();
 }
@@ -193,6 +228,7 @@ void disk_chunk_store::discard_batch() {
 void disk_chunk_store::reset_batch() {
   batch_ops_.clear();
   batch_start_.clear();
+  batch_used_bytes_ = 0;
   batch_error_.reset();
 }
 

@@ -2,13 +2,16 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <utility>
+
+#include "runtime/assert.hpp"
+#include "runtime/log.hpp"
 
 namespace cairn {
 namespace {
@@ -54,6 +57,20 @@ std::string segment_path(const std::string& dir, uint32_t segment) {
   return dir + "/" + name;
 }
 
+namespace {
+
+// O_DIRECT descriptor for writes, or -1 with a warning when the filesystem refuses it.
+int open_direct(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+  if (fd >= 0) return fd;
+  module_log("storage")->warn(
+      "trace={:016x} segment {}: O_DIRECT refused ({}); writes go through the page cache",
+      uint64_t{0}, path, std::strerror(errno));
+  return -1;
+}
+
+}  // namespace
+
 result<segment_file> segment_file::open(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return file_error(errno, "cannot open segment", path);
@@ -63,50 +80,59 @@ result<segment_file> segment_file::open(const std::string& path) {
     ::close(fd);
     return file_error(err, "cannot stat segment", path);
   }
-  return segment_file(fd, path, static_cast<uint64_t>(st.st_size));
+  return segment_file(fd, open_direct(path), path, static_cast<uint64_t>(st.st_size));
 }
 
 segment_file::segment_file(segment_file&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)), size_(other.size_) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      direct_fd_(std::exchange(other.direct_fd_, -1)),
+      path_(std::move(other.path_)),
+      size_(other.size_) {}
 
 segment_file& segment_file::operator=(segment_file&& other) noexcept {
   if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
+    close_all();
     fd_ = std::exchange(other.fd_, -1);
+    direct_fd_ = std::exchange(other.direct_fd_, -1);
     path_ = std::move(other.path_);
     size_ = other.size_;
   }
   return *this;
 }
 
-segment_file::~segment_file() {
+segment_file::~segment_file() { close_all(); }
+
+void segment_file::close_all() {
   if (fd_ >= 0) ::close(fd_);
+  if (direct_fd_ >= 0) ::close(direct_fd_);
+  fd_ = direct_fd_ = -1;
 }
 
-status segment_file::append(const segment_record_header& header, std::string_view bytes) {
-  char head[segment_record_header_bytes];
-  encode_record_header(header, head);
-  // One pwritev for header and bytes; short writes continue where they stopped.
-  iovec parts[2] = {{head, sizeof(head)}, {const_cast<char*>(bytes.data()), bytes.size()}};
-  int first = 0;
-  uint64_t offset = size_;
-  uint64_t end = size_ + sizeof(head) + bytes.size();
-  while (offset < end) {
-    ssize_t n = ::pwritev(fd_, parts + first, 2 - first, static_cast<off_t>(offset));
+status segment_file::write_blocks(uint64_t offset, const char* data, size_t bytes) {
+  CAIRN_ASSERT(offset % segment_block_bytes == 0 && bytes % segment_block_bytes == 0);
+  CAIRN_ASSERT(reinterpret_cast<uintptr_t>(data) % segment_block_bytes == 0);
+  size_t done = 0;
+  while (done < bytes) {
+    int fd = direct() ? direct_fd_ : fd_;
+    ssize_t n = ::pwrite(fd, data + done, bytes - done, static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
+      // Some filesystems accept O_DIRECT at open and refuse it at write time; what
+      // was refused was not written, so the same write goes through the page cache.
+      if (errno == EINVAL && direct() && done == 0) {
+        module_log("storage")->warn(
+            "trace={:016x} segment {}: O_DIRECT write refused ({}); writes go through the "
+            "page cache",
+            uint64_t{0}, path_, std::strerror(errno));
+        ::close(std::exchange(direct_fd_, -1));
+        continue;
+      }
       return file_error(errno, "cannot write segment", path_);
     }
     if (n == 0) return error{errc::io_error, "write made no progress on " + path_};
-    offset += static_cast<uint64_t>(n);
-    auto left = static_cast<size_t>(n);
-    while (first < 2 && left >= parts[first].iov_len) left -= parts[first++].iov_len;
-    if (first < 2) {
-      parts[first].iov_base = static_cast<char*>(parts[first].iov_base) + left;
-      parts[first].iov_len -= left;
-    }
+    done += static_cast<size_t>(n);
   }
-  size_ = end;
+  size_ = std::max(size_, offset + bytes);
   return ok_status();
 }
 

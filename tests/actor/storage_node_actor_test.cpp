@@ -189,7 +189,9 @@ TEST_CASE_FIXTURE(storage_fixture, "a storage node deletes a chunk and says whet
 }
 
 TEST_CASE_FIXTURE(storage_fixture, "a storage node refuses a put past its capacity with no_space") {
-  auto node = spawn(6000);
+  // A 4 KiB chunk's record takes two 4 KiB blocks once its batch is padded; a second
+  // one would need a third.
+  auto node = spawn(10000);
   auto first = ask(node, make_chunk_put_request(header(), {2, 0}, chunk_bytes(0)));
   REQUIRE(first.reply);
   CHECK(first.reply->kind() == wire::MessageKind::CHUNK_PUT_REPLY);

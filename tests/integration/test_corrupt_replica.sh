@@ -8,20 +8,26 @@ cairn put "$TEST_DIR/f" /victim
 cairn -o json stat /victim > "$TEST_DIR/stat.json"
 [ "$(json_get "$TEST_DIR/stat.json" "len(j['chunks'][0]['replicas'])")" = 3 ] || fail "want 3 replicas"
 
-# The chunk is the last record appended to each node's newest segment: flip its
-# last byte on two of the three hosts (which the reader tries first is random).
-flip_last_byte() {
+# Flip a byte inside the chunk's data on two of the three hosts (which the reader
+# tries first is random). A segment ends in zero padding, so the chunk's bytes are
+# found by searching the newest segment for a slice of the source file.
+flip_chunk_byte() {
   local seg
   seg=$(ls -t "$TEST_DIR"/data/"$1"/storage/segments/*.seg | head -n 1)
-  python3 - "$seg" <<'PY'
-import os, sys
+  python3 - "$seg" "$TEST_DIR/f" <<'PY'
+import sys
+with open(sys.argv[2], "rb") as f:
+    needle = f.read()[100:164]
 with open(sys.argv[1], "r+b") as f:
-    f.seek(-1, os.SEEK_END); b = f.read(1)
-    f.seek(-1, os.SEEK_END); f.write(bytes([b[0] ^ 0xFF]))
+    seg = f.read()
+    at = seg.rfind(needle)
+    if at < 0:
+        sys.exit("chunk bytes not found in " + sys.argv[1])
+    f.seek(at + 10); f.write(bytes([seg[at + 10] ^ 0xFF]))
 PY
 }
-flip_last_byte host-a
-flip_last_byte host-b
+flip_chunk_byte host-a || fail "cannot corrupt host-a"
+flip_chunk_byte host-b || fail "cannot corrupt host-b"
 
 recorded=0
 for _ in $(seq 1 30); do

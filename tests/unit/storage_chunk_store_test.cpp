@@ -7,6 +7,7 @@
 #include <csignal>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "actors/storage_node/disk_chunk_store.hpp"
 #include "runtime/crc32c.hpp"
@@ -17,12 +18,14 @@ using namespace cairn;
 namespace {
 
 std::unique_ptr<disk_chunk_store> open_store(const std::string& dir, uint64_t capacity = 0,
-                                             uint64_t segment_bytes_max = uint64_t{1} << 30) {
+                                             uint64_t segment_bytes_max = uint64_t{1} << 30,
+                                             uint64_t write_buffer_bytes_max = uint64_t{16} << 20) {
   disk_chunk_store_options opt;
   opt.data_dir = dir;
   opt.capacity_bytes = capacity;
   opt.segment_bytes_max = segment_bytes_max;
   opt.index_map_bytes = uint64_t{64} << 20;
+  opt.write_buffer_bytes_max = write_buffer_bytes_max;
   auto store = disk_chunk_store::open(opt);
   REQUIRE_MESSAGE(store.ok(), (store.ok() ? "" : store.err().to_string()));
   return std::move(store.value());
@@ -35,6 +38,16 @@ std::string pattern(size_t bytes, char seed) {
 }
 
 std::string segment0(const std::string& dir) { return dir + "/segments/00000000.seg"; }
+
+constexpr uint64_t block = segment_block_bytes;
+
+// Appends raw bytes at the end of a file, as a batch cut short by a crash leaves them.
+void append_raw(const std::string& path, const std::string& bytes) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND);
+  REQUIRE(fd >= 0);
+  REQUIRE(::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
+  ::close(fd);
+}
 
 }  // namespace
 
@@ -111,13 +124,18 @@ TEST_CASE("storage: after a crash an uncommitted chunk is absent and committed o
     REQUIRE(store->append({10, 0}, kept).ok());
     REQUIRE(store->commit().ok());
     REQUIRE(store->append({10, 1}, pattern(3000, 'u')).ok());
-    // Destroyed without commit: the staged bytes reached the file, never the index.
+    // Destroyed without commit: the staged record never reached the file.
   }
-  CHECK(std::filesystem::file_size(segment0(dir.path())) ==
-        2 * segment_record_header_bytes + 5000 + 3000);
+  CHECK(std::filesystem::file_size(segment0(dir.path())) == 2 * block);
+  // A crash while a batch was being written leaves a tail nothing points at: here a
+  // whole record and a torn block.
+  char head[segment_record_header_bytes];
+  auto lost = pattern(3000, 'u');
+  encode_record_header({{10, 1}, 3000, crc32c(lost.data(), lost.size())}, head);
+  append_raw(segment0(dir.path()), std::string(head, sizeof(head)) + lost + pattern(777, 'z'));
   {
     auto store = open_store(dir.path());
-    CHECK(std::filesystem::file_size(segment0(dir.path())) == segment_record_header_bytes + 5000);
+    CHECK(std::filesystem::file_size(segment0(dir.path())) == 2 * block);
     CHECK(store->get({10, 0})->bytes == kept);
     CHECK(store->get({10, 1}).code() == errc::not_found);
     CHECK(store->stats().chunks == 1);
@@ -130,9 +148,86 @@ TEST_CASE("storage: after a crash an uncommitted chunk is absent and committed o
   CHECK(store->stats().chunks == 2);
 }
 
+TEST_CASE("storage: a batch is packed back to back and padded once, up to a 4 KiB boundary") {
+  test::temp_dir dir;
+  auto store = open_store(dir.path());
+  REQUIRE(store->append({11, 0}, pattern(100, 'a')).ok());
+  REQUIRE(store->append({11, 1}, pattern(200, 'b')).ok());
+  REQUIRE(store->commit().ok());
+  CHECK(std::filesystem::file_size(segment0(dir.path())) == block);
+  REQUIRE(store->append({11, 2}, pattern(50, 'c')).ok());
+  REQUIRE(store->commit().ok());
+  CHECK(std::filesystem::file_size(segment0(dir.path())) == 2 * block);
+
+  int fd = ::open(segment0(dir.path()).c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  std::string file(2 * block, '\0');
+  REQUIRE(::pread(fd, file.data(), file.size(), 0) == static_cast<ssize_t>(file.size()));
+  ::close(fd);
+  // The second record follows the first with no gap; the next batch starts at 4096.
+  auto second = decode_record_header(file.data() + segment_record_header_bytes + 100);
+  REQUIRE(second.ok());
+  CHECK(second->key == chunk_key{11, 1});
+  auto third = decode_record_header(file.data() + block);
+  REQUIRE(third.ok());
+  CHECK(third->key == chunk_key{11, 2});
+  size_t batch_end = 2 * segment_record_header_bytes + 300;
+  CHECK(file.substr(batch_end, block - batch_end) == std::string(block - batch_end, '\0'));
+}
+
+TEST_CASE("storage: odd-sized records over several batches read back after reopen") {
+  test::temp_dir dir;
+  const std::vector<size_t> sizes = {1, 4095, 4097, 70000, 0, 4096 - segment_record_header_bytes,
+                                     123457, 3, 8192};
+  auto chunk_of = [&](size_t i) { return pattern(sizes[i], static_cast<char>('A' + i)); };
+  {
+    // A write buffer of two blocks: large records also go out in several writes.
+    auto store = open_store(dir.path(), 0, uint64_t{1} << 30, 2 * block);
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      REQUIRE(store->append({12, static_cast<uint32_t>(i)}, chunk_of(i)).ok());
+      if (i % 3 != 1) REQUIRE(store->commit().ok());  // batches of one and of two records
+    }
+    REQUIRE(store->commit().ok());
+    CHECK(std::filesystem::file_size(segment0(dir.path())) % block == 0);
+    for (size_t i = 0; i < sizes.size(); ++i)
+      CHECK(store->get({12, static_cast<uint32_t>(i)})->bytes == chunk_of(i));
+  }
+  auto store = open_store(dir.path());
+  CHECK(store->stats().chunks == sizes.size());
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    auto got = store->get({12, static_cast<uint32_t>(i)});
+    REQUIRE_MESSAGE(got.ok(), "record " << i);
+    CHECK(got->bytes == chunk_of(i));
+  }
+  // Appending after the reopen continues at the aligned end.
+  REQUIRE(store->append({12, 100}, pattern(10, 'q')).ok());
+  REQUIRE(store->commit().ok());
+  CHECK(store->get({12, 100})->bytes == pattern(10, 'q'));
+  CHECK(store->get({12, 3})->bytes == chunk_of(3));
+}
+
+TEST_CASE("storage: a segment written without padding is extended to a block boundary on open") {
+  test::temp_dir dir;
+  auto old = pattern(1000, 'o');
+  {
+    auto store = open_store(dir.path());
+    REQUIRE(store->append({13, 0}, old).ok());
+    REQUIRE(store->commit().ok());
+  }
+  // The layout before padding: the segment ends right after its last record.
+  std::filesystem::resize_file(segment0(dir.path()), segment_record_header_bytes + 1000);
+  auto store = open_store(dir.path());
+  CHECK(std::filesystem::file_size(segment0(dir.path())) == block);
+  REQUIRE(store->append({13, 1}, "new").ok());
+  REQUIRE(store->commit().ok());
+  CHECK(store->get({13, 0})->bytes == old);
+  CHECK(store->get({13, 1})->bytes == "new");
+}
+
 TEST_CASE("storage: a put beyond the capacity is refused with no_space and nothing is indexed") {
   test::temp_dir dir;
-  auto store = open_store(dir.path(), 10000);
+  // Two records of 4120 bytes take 12288 once padded; a third would need 16384.
+  auto store = open_store(dir.path(), 14000);
   auto chunk = pattern(4096, 'c');
   REQUIRE(store->append({5, 0}, chunk).ok());
   REQUIRE(store->append({5, 1}, chunk).ok());
@@ -143,30 +238,53 @@ TEST_CASE("storage: a put beyond the capacity is refused with no_space and nothi
   CHECK(store->get({5, 1})->bytes == chunk);
   CHECK(store->get({5, 2}).code() == errc::not_found);
   CHECK(store->stats().chunks == 2);
-  CHECK(store->stats().free_bytes == 10000 - 2 * (segment_record_header_bytes + 4096));
-  CHECK(std::filesystem::file_size(segment0(dir.path())) == 2 * (segment_record_header_bytes + 4096));
+  CHECK(store->stats().free_bytes == 14000 - 3 * block);
+  CHECK(std::filesystem::file_size(segment0(dir.path())) == 3 * block);
 }
 
-TEST_CASE("storage: a failing write fails the whole batch and cuts the segment back") {
+namespace {
+
+// A file size limit makes segment writes past `bytes` fail (EFBIG) like a full disk.
+// The limit is block-aligned so a direct write is cut short at a block boundary.
+class file_size_limit {
+ public:
+  explicit file_size_limit(uint64_t bytes) {
+    std::signal(SIGXFSZ, SIG_IGN);
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &old_) == 0);
+    rlimit small = old_;
+    small.rlim_cur = bytes;
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+  }
+  ~file_size_limit() { ::setrlimit(RLIMIT_FSIZE, &old_); }
+  file_size_limit(const file_size_limit&) = delete;
+  file_size_limit& operator=(const file_size_limit&) = delete;
+
+ private:
+  rlimit old_{};
+};
+
+}  // namespace
+
+TEST_CASE("storage: a write failing mid-batch fails the whole batch and cuts the segment back") {
   test::temp_dir dir;
-  auto store = open_store(dir.path());
+  // A write buffer of two blocks: a batch larger than that is written before commit.
+  auto store = open_store(dir.path(), 0, uint64_t{1} << 30, 2 * block);
   REQUIRE(store->append({6, 0}, pattern(1000, 'a')).ok());
   REQUIRE(store->commit().ok());
-  uint64_t committed_size = segment_record_header_bytes + 1000;
+  uint64_t committed_size = block;
+  REQUIRE(std::filesystem::file_size(segment0(dir.path())) == committed_size);
 
-  // A file size limit makes the segment's write fail part way (EFBIG) like a full disk.
-  std::signal(SIGXFSZ, SIG_IGN);
-  rlimit old{};
-  REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
-  rlimit small = old;
-  small.rlim_cur = committed_size + 3000;
-  REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
-  auto fits = store->append({6, 1}, pattern(1000, 'b'));
-  auto fails = store->append({6, 2}, pattern(4000, 'c'));
-  auto after = store->append({6, 3}, pattern(10, 'd'));
-  auto committed = store->commit();
-  REQUIRE(::setrlimit(RLIMIT_FSIZE, &old) == 0);
-
+  result<chunk_receipt> fits = chunk_receipt{};
+  result<chunk_receipt> fails = fits;
+  result<chunk_receipt> after = fits;
+  result<batch_receipt> committed = batch_receipt{};
+  {
+    file_size_limit limit(committed_size + block);
+    fits = store->append({6, 1}, pattern(1000, 'b'));       // packed, not written
+    fails = store->append({6, 2}, pattern(10000, 'c'));     // fills the buffer: written
+    after = store->append({6, 3}, pattern(10, 'd'));
+    committed = store->commit();
+  }
   CHECK(fits.ok());
   CHECK(fails.code() == errc::io_error);
   CHECK(after.code() == errc::io_error);      // the batch stays failed
@@ -178,6 +296,31 @@ TEST_CASE("storage: a failing write fails the whole batch and cuts the segment b
   REQUIRE(store->commit().ok());
   CHECK(store->get({6, 4})->bytes == "recovered");
   CHECK(store->get({6, 0})->bytes == pattern(1000, 'a'));
+}
+
+TEST_CASE("storage: a write failing at commit fails the batch and the next batch starts clean") {
+  test::temp_dir dir;
+  auto store = open_store(dir.path());
+  REQUIRE(store->append({6, 0}, pattern(1000, 'a')).ok());
+  REQUIRE(store->commit().ok());
+  uint64_t committed_size = block;
+
+  result<batch_receipt> committed = batch_receipt{};
+  {
+    file_size_limit limit(committed_size + block);
+    REQUIRE(store->append({6, 1}, pattern(1000, 'b')).ok());
+    REQUIRE(store->append({6, 2}, pattern(6000, 'c')).ok());  // the batch needs two blocks
+    committed = store->commit();
+  }
+  CHECK(committed.code() == errc::io_error);
+  CHECK(std::filesystem::file_size(segment0(dir.path())) == committed_size);
+  CHECK(store->get({6, 1}).code() == errc::not_found);
+  CHECK(store->get({6, 2}).code() == errc::not_found);
+  REQUIRE(store->append({6, 3}, pattern(5000, 'd')).ok());
+  REQUIRE(store->commit().ok());
+  CHECK(store->get({6, 3})->bytes == pattern(5000, 'd'));
+  CHECK(store->get({6, 0})->bytes == pattern(1000, 'a'));
+  CHECK(store->stats().chunks == 2);
 }
 
 TEST_CASE("storage: segments roll over at segment_bytes_max and every chunk stays readable") {
