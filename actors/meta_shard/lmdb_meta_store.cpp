@@ -57,6 +57,7 @@ std::string under_replicated_key_bytes(const under_replicated_key& key) {
   return k + chunk_key_bytes(key.chunk);
 }
 
+// "next_counter" holds meta_counters::counter_ceiling (the key predates the ceiling).
 constexpr std::array<const char*, 5> counter_names = {"bytes", "directories", "files",
                                                       "next_counter", "pending"};
 
@@ -290,12 +291,12 @@ class lmdb_txn final : public meta_txn {
     c.bytes = values[0];
     c.directories = values[1];
     c.files = values[2];
-    c.next_counter = values[3];
+    c.counter_ceiling = values[3];
     c.pending = values[4];
     return std::optional<meta_counters>{c};
   }
   status put_counters(const meta_counters& c) override {
-    const uint64_t values[] = {c.bytes, c.directories, c.files, c.next_counter, c.pending};
+    const uint64_t values[] = {c.bytes, c.directories, c.files, c.counter_ceiling, c.pending};
     for (size_t i = 0; i < counter_names.size(); ++i) {
       std::string v;
       put_be(v, values[i], 8);

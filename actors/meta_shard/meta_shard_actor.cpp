@@ -25,6 +25,7 @@ struct pending_write {
   meta_request request;
   caf::typed_response_promise<std::string> promise;
   std::optional<chunk_delete_send> gc;  // set for internal gc_done writes
+  bool answered = false;                // replied before the batch committed
 };
 
 struct meta_actor_state {
@@ -73,44 +74,69 @@ void log_failure(meta_actor* self, uint64_t trace, const error& err) {
 
 void pump_gc(meta_actor* self);
 
-// Runs the batch in one write transaction, each request in a nested one so a failing
-// request leaves nothing behind; commits once (durable) and only then answers.
+// Runs each request in a nested transaction of `parent`, so a failing request leaves
+// nothing behind. A request whose outcome allows it is answered as soon as its nested
+// transaction commits.
+std::vector<meta_outcome> run_batch(meta_actor* self, result<std::unique_ptr<meta_txn>>& parent,
+                                    std::vector<pending_write>& batch, int64_t now) {
+  auto& st = self->state;
+  std::vector<meta_outcome> outcomes;
+  outcomes.reserve(batch.size());
+  for (auto& w : batch) {
+    if (!parent) {
+      outcomes.push_back({parent.err(), false, false});
+      continue;
+    }
+    auto child = (*parent)->begin_nested();
+    if (!child) {
+      outcomes.push_back({child.err(), false, false});
+      continue;
+    }
+    auto out = st.logic->handle(**child, w.request, now, *st.placement_rng);
+    if (!out.reply) (*child)->abort();
+    else if (auto c = (*child)->commit(); !c) out = {c.err(), false, false};
+    if (out.reply_early && !w.gc) {
+      w.promise.deliver(answer(w.header, out.reply));
+      w.answered = true;
+    }
+    outcomes.push_back(std::move(out));
+  }
+  return outcomes;
+}
+
+// Persists the id ceiling the batch needs and commits it (synced unless opt.sync is off).
+status commit_batch(meta_actor_state& st, meta_txn& parent) {
+  if (auto reserved = st.logic->reserve_ids(parent); !reserved) {
+    parent.abort();
+    return reserved;
+  }
+  status committed = parent.commit();
+  if (committed) st.logic->batch_committed();
+  return committed;
+}
+
+// Runs the batch in one write transaction, commits once (durable) and only then answers
+// the requests not answered early.
 void flush(meta_actor* self) {
   auto& st = self->state;
   if (st.batch.empty()) return;
   auto batch = std::move(st.batch);
   st.batch.clear();
   int64_t now = now_ms(self);
-  std::vector<meta_outcome> outcomes;
-  outcomes.reserve(batch.size());
   auto parent = st.store->begin_write();
-  for (auto& w : batch) {
-    if (!parent) {
-      outcomes.push_back({parent.err(), false});
-      continue;
-    }
-    auto child = (*parent)->begin_nested();
-    if (!child) {
-      outcomes.push_back({child.err(), false});
-      continue;
-    }
-    auto out = st.logic->handle(**child, w.request, now, *st.placement_rng);
-    if (!out.reply) (*child)->abort();
-    else if (auto c = (*child)->commit(); !c) out = {c.err(), false};
-    outcomes.push_back(std::move(out));
-  }
-  status committed = parent ? (*parent)->commit() : status{parent.err()};
+  auto outcomes = run_batch(self, parent, batch, now);
+  status committed = parent ? commit_batch(st, **parent) : status{parent.err()};
   if (!committed) st.log->error("trace=0000000000000000 batch of {} lost: {}", batch.size(),
                                 committed.err().to_string());
   bool gc_queued = false;
   for (size_t i = 0; i < batch.size(); ++i) {
     auto& w = batch[i];
     auto& out = outcomes[i];
-    if (!committed) out = {committed.err(), false};
+    if (!committed) out = {committed.err(), false, false};
     if (!out.reply) log_failure(self, w.header.trace_id, out.reply.err());
     gc_queued |= out.gc_queued;
     if (w.gc) st.gc->release(*w.gc);
-    else w.promise.deliver(answer(w.header, out.reply));
+    else if (!w.answered) w.promise.deliver(answer(w.header, out.reply));
   }
   if (gc_queued || now >= st.gc_due_ms) pump_gc(self);
 }
@@ -244,16 +270,21 @@ result<caf::actor> spawn_meta_shard(caf::actor_system& sys, registry& reg,
                                     const meta_shard_options& opt) {
   if (auto st = check_options(opt); !st) return st.err();
   auto init = std::make_shared<meta_actor_init>();
-  auto store = lmdb_meta_store::open({opt.data_dir + "/meta-" + std::to_string(opt.shard)});
+  lmdb_options lmdb;
+  lmdb.dir = opt.data_dir + "/meta-" + std::to_string(opt.shard);
+  lmdb.sync = opt.sync;
+  auto store = lmdb_meta_store::open(lmdb);
   if (!store) return store.err();
   meta_shard_config cfg{opt.shard, opt.host, opt.chunk_size, opt.min_replicas,
-                        opt.final_replicas, opt.storage_hosts};
+                        opt.final_replicas, opt.storage_hosts, id_block_default};
   init->logic = std::make_unique<meta_shard_state>(cfg);
   {
     auto txn = (*store)->begin_write();
     if (!txn) return txn.err();
     if (auto st = init->logic->bootstrap(**txn); !st) return st.err();
+    if (auto st = init->logic->reserve_ids(**txn); !st) return st.err();
     if (auto st = (*txn)->commit(); !st) return st.err();
+    init->logic->batch_committed();
   }
   init->store = std::move(store.value());
   init->opt = opt;

@@ -4,7 +4,10 @@
 // with requests and replies from meta.capnp (README.md lists them with their errors).
 // A frame that cannot be opened is answered with caf::sec::unexpected_message.
 // Reads are answered at once from committed state; writes are folded into one LMDB
-// transaction (group commit) and answered only after it is durable. The actor quits on
+// transaction (group commit) and answered only after it is durable, except a
+// fileCreate whose id is below the durable id ceiling: it is answered once its nested
+// transaction commits (if the batch is then lost, the client's fileCommit fails with
+// notFound). The actor quits on
 // stop_atom (after flushing its batch) or an exit message and then leaves the registry.
 // A detached actor's thread waits for its last handle: drop every handle (registry
 // entries included) before destroying the actor system.
@@ -35,6 +38,10 @@ struct meta_shard_options {
   size_t frame_bytes_max = 5u << 20;
   uint64_t seed = 0;                // placement rng stream
   bool detached = true;             // blocking LMDB commits get their own thread; the simulation passes false
+  // false: LMDB commits without fsync (MDB_NOSYNC). A killed process loses nothing, a
+  // machine crash or power loss may lose acknowledged batches and roll the id ceiling
+  // back (ids could then repeat). For the simulation and tests only.
+  bool sync = true;
 };
 
 // Opens the LMDB environment (clear errors), spawns the actor and registers it in

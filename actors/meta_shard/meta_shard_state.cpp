@@ -1,5 +1,6 @@
 #include "actors/meta_shard/meta_shard_state.hpp"
 
+#include <algorithm>
 #include <type_traits>
 
 #include "actors/meta_shard/meta_state_try.hpp"
@@ -15,13 +16,18 @@ result<meta_reply> widen(result<R> r) {
 
 }  // namespace
 
-meta_shard_state::meta_shard_state(meta_shard_config cfg) : cfg_(std::move(cfg)) {}
+meta_shard_state::meta_shard_state(meta_shard_config cfg)
+    : cfg_(std::move(cfg)), ids_(cfg_.id_block) {}
 
 status meta_shard_state::bootstrap(meta_txn& txn) {
   auto existing = txn.get_counters();
   if (!existing) return existing.err();
-  if (existing->has_value()) return ok_status();
+  if (existing->has_value()) {
+    ids_.load((*existing)->counter_ceiling);
+    return ok_status();
+  }
   meta_counters c;
+  ids_.load(c.counter_ceiling);
   if (cfg_.shard == home_shard(root_dir_id)) {
     // The root is its own parent, so walks up the tree stop there.
     META_TRY(txn.put_dir(root_dir_id, dir_record{root_dir_id, ""}));
@@ -58,17 +64,30 @@ meta_outcome meta_shard_state::handle(meta_txn& txn, const meta_request& req, in
       },
       req);
   bool gc_queued = gc_queued_ && reply.ok();
-  return meta_outcome{std::move(reply), gc_queued};
+  bool early = reply.ok() && may_reply_early(reply.value());
+  return meta_outcome{std::move(reply), gc_queued, early};
 }
 
-result<inode_id> meta_shard_state::allocate_id(meta_txn& txn) {
-  inode_id id = 0;
-  status st = update_counters(txn, [&id, this](meta_counters& c) {
-    id = c.next_counter <= counter_max ? make_inode_id(cfg_.shard, c.next_counter++) : 0;
+// Only a fileCreate: it exposes nothing but a pending inode. Its id must be below the
+// durable ceiling, or a crash could hand the acknowledged id out again.
+bool meta_shard_state::may_reply_early(const meta_reply& reply) const {
+  auto* created = std::get_if<file_create_reply>(&reply);
+  return created != nullptr && ids_.is_durable(created->file_id & counter_max);
+}
+
+status meta_shard_state::reserve_ids(meta_txn& txn) {
+  auto ceiling = ids_.stage();
+  if (!ceiling) return ok_status();
+  return update_counters(txn, [c = *ceiling](meta_counters& m) {
+    m.counter_ceiling = std::max(m.counter_ceiling, c);
   });
-  if (!st) return st.err();
-  if (id == 0) return error{errc::no_space, "the shard's id space is exhausted"};
-  return id;
+}
+
+// From memory: the counter is persisted only as part of a ceiling (reserve_ids).
+result<inode_id> meta_shard_state::allocate_id() {
+  auto counter = ids_.allocate();
+  if (!counter) return error{errc::no_space, "the shard's id space is exhausted"};
+  return make_inode_id(cfg_.shard, *counter);
 }
 
 status meta_shard_state::update_counters(meta_txn& txn,

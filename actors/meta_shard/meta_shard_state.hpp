@@ -5,7 +5,8 @@
 // shell must carry out after the transaction commits.
 //
 // Invariants it keeps (README.md explains them):
-// - ids come from a persisted per-shard counter that only grows: never reused;
+// - ids are never reused: they are handed out from memory below a reserved ceiling
+//   that the store persists and that only grows (id_allocator.hpp);
 // - a committed inode's chunk c has an under_replicated entry, keyed by c's live replica
 //   count, exactly when that count is below the inode's final count; the entry is
 //   written in the same transaction as the change that caused it;
@@ -14,6 +15,7 @@
 #include <functional>
 #include <vector>
 
+#include "actors/meta_shard/id_allocator.hpp"
 #include "actors/meta_shard/meta_messages.hpp"
 #include "actors/meta_shard/meta_store.hpp"
 #include "actors/meta_shard/placer.hpp"
@@ -32,12 +34,18 @@ struct meta_shard_config {
   uint8_t min_replicas = 2;
   uint8_t final_replicas = 3;
   std::vector<placement_host> storage_hosts;
+  uint64_t id_block = id_block_default;  // ids reserved per ceiling raise; >= 2
 };
 
 struct meta_outcome {
   result<meta_reply> reply;
   // Chunks were queued for deletion: once the transaction commits, run the gc planner.
   bool gc_queued = false;
+  // The reply may be sent as soon as this request's nested transaction commits, before
+  // its batch is durable: losing the batch loses only what the reply announced as
+  // pending (a fileCreate's inode, whose id is below the durable ceiling), and the
+  // client's fileCommit then fails with not_found.
+  bool reply_early = false;
 };
 
 class meta_shard_state {
@@ -45,13 +53,24 @@ class meta_shard_state {
   explicit meta_shard_state(meta_shard_config cfg);
 
   // Creates the counters, and on shard 0 the root directory's marker, if the store has
-  // never been bootstrapped. A no-op on a store that has.
+  // never been bootstrapped; loads the persisted id ceiling. Writes nothing to a store
+  // that was bootstrapped. The caller then treats `txn` as a batch (reserve_ids, commit,
+  // batch_committed).
   status bootstrap(meta_txn& txn);
 
   // Executes one request. On an error reply the transaction may hold partial writes:
   // the caller must abort it (the shell runs each write in its own nested txn).
   // Read requests (is_read) only read, so a read-only txn serves them.
   meta_outcome handle(meta_txn& txn, const meta_request& req, int64_t now_ms, rng& r);
+
+  // Call on a batch's outermost write transaction after its last request, just before
+  // committing it: raises the persisted id ceiling when the next id is within half a
+  // block of the durable one. On an error the batch must not commit.
+  status reserve_ids(meta_txn& txn);
+  // The batch given to reserve_ids committed durably: ids below its ceiling may now be
+  // acknowledged early. Not called when the commit failed.
+  void batch_committed() { ids_.committed(); }
+  const id_allocator& ids() const { return ids_; }
 
   const meta_shard_config& config() const { return cfg_; }
 
@@ -87,12 +106,14 @@ class meta_shard_state {
   bool is_storage_host(host_id h) const;
 
   // shared: meta_shard_state.cpp
-  result<inode_id> allocate_id(meta_txn& txn);
+  result<inode_id> allocate_id();
+  bool may_reply_early(const meta_reply& reply) const;
   status update_counters(meta_txn& txn, const std::function<void(meta_counters&)>& fn);
   result<shard_stats_reply> stats(meta_txn& txn);
   result<gc_done_reply> gc_done(meta_txn& txn, const gc_done_request& q);
 
   meta_shard_config cfg_;
+  id_allocator ids_;
   bool gc_queued_ = false;  // set by drop_inode during one handle()
 };
 

@@ -75,7 +75,7 @@ result<file_create_reply> meta_shard_state::file_create(meta_txn& txn, const fil
     inode.chunks.push_back(std::move(c));
     out.chunks.push_back({i, std::move(targets)});
   }
-  auto id = allocate_id(txn);
+  auto id = allocate_id();
   if (!id) return id.err();
   out.file_id = *id;
   inode.id = *id;

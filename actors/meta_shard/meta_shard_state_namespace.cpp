@@ -72,7 +72,7 @@ result<lookup_reply> meta_shard_state::lookup(meta_txn& txn, const lookup_reques
 
 result<dir_create_reply> meta_shard_state::dir_create(meta_txn& txn, const dir_create_request& q) {
   META_TRY(validate_name(q.name));
-  auto id = allocate_id(txn);
+  auto id = allocate_id();
   if (!id) return id.err();
   META_TRY(txn.put_dir(*id, dir_record{q.parent_id, q.name}));
   META_TRY(update_counters(txn, [](meta_counters& c) { ++c.directories; }));

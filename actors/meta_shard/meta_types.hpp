@@ -91,7 +91,10 @@ struct gc_record {
 };
 
 struct meta_counters {
-  uint64_t next_counter = first_counter;  // the next id's counter; only grows
+  // Every counter at or above it is unused: the next open starts here. Only grows; it
+  // runs ahead of the counters handed out (id_allocator.hpp). Stored under the key
+  // "next_counter", whose old meaning (the next counter) is a valid ceiling too.
+  uint64_t counter_ceiling = first_counter;
   uint64_t files = 0;                     // committed inodes
   uint64_t directories = 0;               // directory markers
   uint64_t bytes = 0;                     // sum of committed sizes

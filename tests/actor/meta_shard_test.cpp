@@ -101,7 +101,7 @@ struct actor_fixture {
   caf::actor meta;
   std::vector<caf::actor> others;
 
-  actor_fixture() {
+  explicit actor_fixture(bool sync = true) {
     cfg.load<caf::io::middleman>();
     sys = std::make_unique<caf::actor_system>(cfg);
     meta_shard_options opt;
@@ -110,6 +110,7 @@ struct actor_fixture {
     opt.data_dir = dir;
     opt.chunk_size = 1024;
     opt.group_commit_max = 64;
+    opt.sync = sync;
     for (host_id h = 1; h <= 3; ++h)
       opt.storage_hosts.push_back({h, {"r", "d", "c", "rack" + std::to_string(h), ""}, true});
     auto spawned = spawn_meta_shard(*sys, reg, opt);
@@ -181,6 +182,31 @@ TEST_CASE("many concurrent creates and commits are all answered and are then vis
   CHECK(ids.count(entries[0].getId()) == 1);
   auto stats = open_reply(f.call(shard_stats()).value());
   CHECK(stats->payload<wire::ShardStatsReply>().getStats().getFiles() == files);
+}
+
+TEST_CASE("a fileCreate answered before its batch is durable can be committed at once") {
+  for (bool sync : {true, false}) {
+    CAPTURE(sync);
+    actor_fixture f(sync);
+    constexpr int files = 40;
+    std::set<uint64_t> ids;
+    for (int i = 0; i < files; ++i) {
+      auto name = "early" + std::to_string(i);
+      auto created = open_reply(f.call(file_create(name, 1500, 2 * i)).value());
+      REQUIRE(created->kind() == wire::MessageKind::FILE_CREATE_REPLY);
+      CHECK(ids.insert(created->payload<wire::FileCreateReply>().getFileId()).second);
+      auto committed = open_reply(f.call(commit_all(*created, 1500, 2 * i + 1)).value());
+      if (committed->kind() == wire::MessageKind::ERROR_REPLY)
+        FAIL_CHECK(read_error_reply(*committed).to_string());
+      CHECK(committed->kind() == wire::MessageKind::FILE_COMMIT_REPLY);
+      auto found = open_reply(f.call(lookup(name)).value());
+      REQUIRE(found->kind() == wire::MessageKind::LOOKUP_REPLY);
+      CHECK(found->payload<wire::LookupReply>().getEntries()[0].getSize() == 1500);
+    }
+    auto stats = open_reply(f.call(shard_stats()).value());
+    CHECK(stats->payload<wire::ShardStatsReply>().getStats().getFiles() == files);
+    CHECK(stats->payload<wire::ShardStatsReply>().getStats().getPendingFiles() == 0);
+  }
 }
 
 TEST_CASE("garbage, an unknown kind and a malformed payload get errors and the shard lives on") {

@@ -37,8 +37,10 @@ struct meta_fixture {
   rng r{42};
   int64_t now_ms = 1000;
 
-  explicit meta_fixture(shard_id shard = 0, uint64_t chunk_size = 100) {
+  explicit meta_fixture(shard_id shard = 0, uint64_t chunk_size = 100,
+                        uint64_t id_block = id_block_default) {
     cfg.shard = shard;
+    cfg.id_block = id_block;
     cfg.host = 7;
     cfg.chunk_size = chunk_size;
     cfg.min_replicas = 2;
@@ -62,19 +64,32 @@ struct meta_fixture {
     auto txn = store->begin_write();
     REQUIRE(txn.ok());
     REQUIRE(state->bootstrap(**txn).ok());
-    REQUIRE((*txn)->commit().ok());
+    commit_batch(**txn);
   }
 
-  // One request in its own batch: nested txn, aborted on error, parent committed.
-  meta_outcome run(const meta_request& req) {
-    auto parent = store->begin_write();
-    REQUIRE(parent.ok());
-    auto child = (*parent)->begin_nested();
+  // The end of a batch as the actor does it: reserve ids, commit, report the commit.
+  void commit_batch(meta_txn& parent) {
+    REQUIRE(state->reserve_ids(parent).ok());
+    REQUIRE(parent.commit().ok());
+    state->batch_committed();
+  }
+
+  // One request in a nested txn of `parent`, aborted on error.
+  meta_outcome run_in(meta_txn& parent, const meta_request& req) {
+    auto child = parent.begin_nested();
     REQUIRE(child.ok());
     auto out = state->handle(**child, req, now_ms, r);
     if (out.reply) REQUIRE((*child)->commit().ok());
     else (*child)->abort();
-    REQUIRE((*parent)->commit().ok());
+    return out;
+  }
+
+  // One request in its own batch.
+  meta_outcome run(const meta_request& req) {
+    auto parent = store->begin_write();
+    REQUIRE(parent.ok());
+    auto out = run_in(**parent, req);
+    commit_batch(**parent);
     return out;
   }
 
