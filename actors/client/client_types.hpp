@@ -4,20 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "runtime/fs_types.hpp"
 #include "runtime/ids.hpp"
 
 namespace cairn {
-
-enum class entry_kind : uint8_t { file, directory };
-enum class replica_state : uint8_t { live, corrupt, missing };
-
-struct entry_info {
-  std::string name;
-  entry_kind kind = entry_kind::file;
-  inode_id id = 0;
-  uint64_t size = 0;
-  int64_t mtime_ms = 0;
-};
 
 struct replica_info {
   host_id host = 0;
@@ -64,8 +54,5 @@ struct get_summary {
   uint32_t replica_fallbacks = 0;  // reads that had to try another replica
   uint32_t crc = 0;
 };
-
-std::string to_string(entry_kind k);
-std::string to_string(replica_state s);
 
 }  // namespace cairn

@@ -5,6 +5,7 @@
 #include "actors/meta_shard/meta_record_codec.hpp"
 #include "cairn/schema/meta.capnp.h"
 #include "cairn/schema/storage.capnp.h"
+#include "runtime/cluster_stats_codec.hpp"
 
 namespace cairn {
 namespace {
@@ -122,16 +123,7 @@ void write(envelope_builder& b, const corrupt_report_reply&) {
   b.init_payload<wire::CorruptReportReply>();
 }
 void write(envelope_builder& b, const shard_stats_reply& r) {
-  auto s = b.init_payload<wire::ShardStatsReply>().initStats();
-  s.setShard(r.stats.shard);
-  s.setHost(r.stats.host);
-  s.setFiles(r.stats.files);
-  s.setDirectories(r.stats.directories);
-  s.setBytes(r.stats.bytes);
-  s.setUnderReplicated(r.stats.under_replicated);
-  s.setPendingFiles(r.stats.pending_files);
-  s.setGcPending(r.stats.gc_pending);
-  s.setReachable(true);
+  write_shard_stats(b.init_payload<wire::ShardStatsReply>().initStats(), r.stats);
 }
 
 }  // namespace

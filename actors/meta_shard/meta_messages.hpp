@@ -8,17 +8,9 @@
 #include <vector>
 
 #include "actors/meta_shard/meta_types.hpp"
+#include "runtime/cluster_stats.hpp"
 
 namespace cairn {
-
-// An entry as answered to clients: size and mtime only for files whose inode is local.
-struct entry_info {
-  std::string name;
-  entry_kind kind = entry_kind::file;
-  inode_id id = 0;
-  uint64_t size = 0;
-  int64_t mtime_ms = 0;
-};
 
 struct lookup_request { inode_id parent_id = 0; std::vector<std::string> names; };
 struct lookup_reply { std::vector<entry_info> entries; };
@@ -84,12 +76,6 @@ struct corrupt_report_request { inode_id file_id = 0; uint32_t index = 0; host_i
 struct corrupt_report_reply {};
 
 struct shard_stats_request {};
-struct shard_stats {
-  shard_id shard = 0;
-  host_id host = 0;
-  uint64_t files = 0, directories = 0, bytes = 0, under_replicated = 0, pending_files = 0,
-           gc_pending = 0;
-};
 struct shard_stats_reply { shard_stats stats; };
 
 // Internal: `host` confirmed the deletion of its replica of `chunk`.

@@ -108,7 +108,7 @@ result<shard_stats_reply> meta_shard_state::stats(meta_txn& txn) {
   auto gc = txn.count_gc();
   if (!gc) return gc.err();
   meta_counters v = c->value_or(meta_counters{});
-  shard_stats s{cfg_.shard, cfg_.host, v.files, v.directories, v.bytes, *ur, v.pending, *gc};
+  shard_stats s{cfg_.shard, cfg_.host, v.files, v.directories, v.bytes, *ur, v.pending, *gc, true};
   return shard_stats_reply{s};
 }
 

@@ -6,12 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "runtime/fs_types.hpp"
 #include "runtime/ids.hpp"
 
 namespace cairn {
 
-enum class entry_kind : uint8_t { file = 0, directory = 1 };
-enum class replica_state : uint8_t { live = 0, corrupt = 1, missing = 2 };
 enum class inode_state : uint8_t { pending = 0, committed = 1 };
 enum class repair_reason : uint8_t { under_replicated = 0, corrupt = 1, host_lost = 2 };
 

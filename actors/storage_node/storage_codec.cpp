@@ -1,6 +1,7 @@
 #include "actors/storage_node/storage_codec.hpp"
 
 #include "cairn/schema/storage.capnp.h"
+#include "runtime/cluster_stats_codec.hpp"
 
 namespace cairn {
 namespace {
@@ -59,12 +60,8 @@ std::string make_chunk_delete_reply(const envelope_header& request, bool existed
 std::string make_node_stats_reply(const envelope_header& request, host_id host,
                                   const chunk_store_stats& stats) {
   envelope_builder b(reply_header(request, wire::MessageKind::NODE_STATS_REPLY));
-  auto s = b.init_payload<wire::NodeStatsReply>().initStats();
-  s.setHost(host);
-  s.setChunks(stats.chunks);
-  s.setBytes(stats.bytes);
-  s.setFreeBytes(stats.free_bytes);
-  s.setReachable(true);
+  write_node_stats(b.init_payload<wire::NodeStatsReply>().initStats(),
+                   node_stats{host, stats.chunks, stats.bytes, stats.free_bytes, true});
   return b.finish();
 }
 
