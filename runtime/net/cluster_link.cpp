@@ -17,6 +17,7 @@ struct link_state {
   cluster_link_config cfg;
   frame_splitter splitter;
   std::unordered_map<uint64_t, caf::response_promise> pending;
+  bool flush_scheduled = false;
   static inline const char* name = "cluster_link";
 };
 
@@ -55,8 +56,16 @@ caf::behavior cluster_link_actor(link_broker* self, caf::io::connection_handle h
         auto rp = self->make_response_promise<std::string>();
         self->state.pending.emplace(correlation, rp);
         self->write(hdl, frame.size(), frame.data());
-        self->flush(hdl);
+        // Requests queued before the flush message share one send() call.
+        if (!self->state.flush_scheduled) {
+          self->state.flush_scheduled = true;
+          self->send(self, flush_atom::value);
+        }
         return rp;
+      },
+      [self, hdl](flush_atom) {
+        self->state.flush_scheduled = false;
+        self->flush(hdl);
       },
       [self](const caf::io::new_data_msg& msg) {
         if (auto st = self->state.splitter.feed({msg.buf.data(), msg.buf.size()}); !st) {
