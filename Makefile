@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test bench clean
+.PHONY: all deps configure build run test bench asan clean
 
 all: build
 
@@ -25,6 +25,15 @@ test: build
 
 bench: build
 	@scripts/bench.sh $(BUILD_DIR)
+
+# ASan + UBSan build of everything, then every test (slower; not part of `make test`).
+asan: deps
+	@test -f build-asan/build.ninja || cmake -S . -B build-asan -G Ninja \
+		-DCMAKE_BUILD_TYPE=Debug -DCAIRN_SANITIZE=ON
+	@cmake --build build-asan -j $(JOBS)
+	@ASAN_OPTIONS=detect_leaks=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$(CURDIR)/tests/ubsan.supp \
+		ctest --test-dir build-asan --output-on-failure -j $(JOBS) --timeout 900
 
 clean:
 	rm -rf $(BUILD_DIR)

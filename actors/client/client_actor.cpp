@@ -13,6 +13,9 @@ using run_atom = caf::atom_constant<caf::atom("run")>;
 
 struct client_actor_state {
   std::shared_ptr<client_context> ctx;
+  ~client_actor_state() {
+    if (ctx) ctx->cancel_timers();
+  }
   static inline const char* name = "client";
 };
 

@@ -47,6 +47,8 @@ class client_context {
   // The owning actor forwards (tick_atom, id) messages to fire().
   void after(std::chrono::milliseconds delay, std::function<void()> fn);
   void fire(uint64_t timer_id);
+  // Drops pending timers: their closures hold operations that hold this context.
+  void cancel_timers() { timers_.clear(); }
 
  private:
   caf::event_based_actor* self_;

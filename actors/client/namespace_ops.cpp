@@ -156,6 +156,18 @@ void mkdir_parents(context_ptr ctx, uint64_t trace, std::shared_ptr<std::vector<
 void remove_entry(const context_ptr& ctx, uint64_t trace, inode_id parent, const entry_info& e,
                   bool recursive, callback<unit> cb);
 
+void remove_children(context_ptr ctx, uint64_t trace, inode_id dir, callback<unit> cb);
+
+// Removes list[i..] one at a time, then lists `dir` again for the next page.
+void remove_listed(context_ptr ctx, uint64_t trace, inode_id dir,
+                   std::shared_ptr<std::vector<entry_info>> list, size_t i, callback<unit> cb) {
+  if (i == list->size()) return remove_children(ctx, trace, dir, cb);
+  remove_entry(ctx, trace, dir, (*list)[i], true, [=](result<unit> done) {
+    if (!done && done.code() != errc::not_found) return cb(done.err());
+    remove_listed(ctx, trace, dir, list, i + 1, cb);
+  });
+}
+
 // Removes every child of `dir`, one at a time, page by page.
 void remove_children(context_ptr ctx, uint64_t trace, inode_id dir, callback<unit> cb) {
   ctx->call(
@@ -172,16 +184,8 @@ void remove_children(context_ptr ctx, uint64_t trace, inode_id dir, callback<uni
         });
         if (!entries) return cb(entries.err());
         if (entries->empty()) return cb(unit{});
-        auto list = std::make_shared<std::vector<entry_info>>(std::move(*entries));
-        auto step = std::make_shared<std::function<void(size_t)>>();
-        *step = [=](size_t i) {
-          if (i == list->size()) return remove_children(ctx, trace, dir, cb);  // next page
-          remove_entry(ctx, trace, dir, (*list)[i], true, [=](result<unit> done) {
-            if (!done && done.code() != errc::not_found) return cb(done.err());
-            (*step)(i + 1);
-          });
-        };
-        (*step)(0);
+        remove_listed(ctx, trace, dir, std::make_shared<std::vector<entry_info>>(std::move(*entries)),
+                      0, cb);
       });
 }
 
