@@ -59,6 +59,19 @@ status validate(cluster_config& c) {
   return ok_status();
 }
 
+// A misspelt key would otherwise be ignored silently and its default used.
+status reject_unknown_keys(const toml::table& table, std::initializer_list<std::string_view> known,
+                           const std::string& where, const std::string& source) {
+  for (auto& [key, node] : table) {
+    bool ok = false;
+    for (auto k : known) ok |= key.str() == k;
+    if (!ok)
+      return error{errc::invalid_argument, describe(node.source(), source) + ": unknown key \"" +
+                                               std::string(key.str()) + "\" in " + where};
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 host_id cluster_config::shard_host(shard_id s) const {
@@ -96,6 +109,15 @@ result<cluster_config> parse_config(const std::string& text, const std::string& 
                  describe(e.source(), source) + ": " + std::string(e.description())};
   }
   cluster_config c;
+  if (auto st = reject_unknown_keys(t, {"cluster", "hosts"}, "the file", source); !st) return st.err();
+  if (auto* ct = t["cluster"].as_table()) {
+    auto st = reject_unknown_keys(
+        *ct, {"name", "data_dir", "listen", "chunk_size", "frame_bytes_max", "min_replicas",
+              "final_replicas", "shards", "request_timeout_ms", "group_commit_max",
+              "connections_max", "log_level"},
+        "[cluster]", source);
+    if (!st) return st.err();
+  }
   auto cl = t["cluster"];
   c.name = cl["name"].value_or(c.name);
   c.data_dir = cl["data_dir"].value_or(c.data_dir);
@@ -131,6 +153,9 @@ result<cluster_config> parse_config(const std::string& text, const std::string& 
     for (auto& node : *hosts) {
       auto* ht = node.as_table();
       if (!ht) return error{errc::invalid_argument, "each [[hosts]] entry must be a table"};
+      auto st = reject_unknown_keys(*ht, {"id", "name", "roles", "labels", "capacity", "data_dir"},
+                                    "[[hosts]]", source);
+      if (!st) return st.err();
       host_config h;
       h.id = static_cast<host_id>((*ht)["id"].value_or(int64_t{0}));
       h.name = (*ht)["name"].value_or(std::string{});

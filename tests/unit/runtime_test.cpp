@@ -128,6 +128,12 @@ name = "c"
   CHECK(c->shard_host(2) == 1);
   auto bad = parse_config("[cluster]\nfinal_replicas = 5\n[[hosts]]\nid=1\nname=\"a\"\n", "t", "/");
   CHECK(bad.code() == errc::invalid_argument);
+  auto typo = parse_config("[cluster]\nchunk_sise = \"1MiB\"\n[[hosts]]\nid=1\nname=\"a\"\n", "t.toml", "/");
+  CHECK(typo.code() == errc::invalid_argument);
+  CHECK(typo.err().message.find("chunk_sise") != std::string::npos);
+  CHECK(typo.err().message.find("t.toml:2") != std::string::npos);
+  auto host_typo = parse_config("[[hosts]]\nid=1\nname=\"a\"\nrack=\"r1\"\n", "t.toml", "/");
+  CHECK(host_typo.code() == errc::invalid_argument);
   auto syntax = parse_config("[cluster\n", "t.toml", "/");
   CHECK(syntax.code() == errc::invalid_argument);
   CHECK(syntax.err().message.find("t.toml:1") != std::string::npos);
