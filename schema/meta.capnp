@@ -63,6 +63,9 @@ struct LookupReply {
   # The resolved prefix of names. Shorter than names when the next directory lives
   # on another shard: the client continues there from the last entry's id.
   entries @0 :List(Entry);
+  # Set when the last name resolved to a committed file whose inode lives on this
+  # shard: saves the client an inodeGet on every stat and get.
+  inode @1 :Inode;
 }
 
 struct DirCreateRequest {

@@ -1,5 +1,7 @@
 #include "actors/client/namespace_ops.hpp"
 
+#include <optional>
+
 #include "actors/client/client_codec.hpp"
 #include "actors/coordinator/coordinator_codec.hpp"
 #include "runtime/path.hpp"
@@ -24,10 +26,17 @@ void set_names(capnp::List<capnp::Text>::Builder out, const std::vector<std::str
   for (size_t i = from; i < names.size(); ++i) out.set(static_cast<unsigned>(i - from), names[i]);
 }
 
+// What a path resolved to: one entry per name and, when the last is a file whose inode
+// lives on the shard that resolved it, that inode (saves an inodeGet).
+struct resolution {
+  std::vector<entry_info> entries;
+  std::optional<file_info> inode;
+};
+
 void resolve_from(context_ptr ctx, uint64_t trace, inode_id from,
                   std::shared_ptr<std::vector<std::string>> names,
-                  std::shared_ptr<std::vector<entry_info>> acc, callback<std::vector<entry_info>> cb) {
-  size_t done = acc->size();
+                  std::shared_ptr<resolution> acc, callback<resolution> cb) {
+  size_t done = acc->entries.size();
   if (done == names->size()) return cb(*acc);
   ctx->call(
       ctx->map().meta_address_for(from), MessageKind::LOOKUP_REQUEST, trace,
@@ -38,19 +47,24 @@ void resolve_from(context_ptr ctx, uint64_t trace, inode_id from,
       },
       [=](result<reply> r) {
         if (!r) return cb(r.err());
-        auto got = guarded([&]() -> result<std::vector<entry_info>> {
-          return read_entries(r.value()->payload<wire::LookupReply>().getEntries());
+        auto got = guarded([&]() -> result<resolution> {
+          auto p = r.value()->payload<wire::LookupReply>();
+          resolution step{read_entries(p.getEntries()), std::nullopt};
+          if (p.hasInode()) step.inode = read_inode(p.getInode());
+          return step;
         });
         if (!got) return cb(got.err());
-        if (got->empty() || got->size() > names->size() - done)
+        auto& entries = got->entries;
+        if (entries.empty() || entries.size() > names->size() - done)
           return cb(error{errc::internal, "lookup made no progress"});
-        for (auto& e : *got) {
-          bool last = acc->size() + 1 == names->size();
-          acc->push_back(e);
+        for (auto& e : entries) {
+          bool last = acc->entries.size() + 1 == names->size();
+          acc->entries.push_back(e);
           if (!last && e.kind != entry_kind::directory)
-            return cb(error{errc::not_a_directory, join_path({names->begin(), names->begin() + static_cast<long>(acc->size())}) + " is a file"});
+            return cb(error{errc::not_a_directory, join_path({names->begin(), names->begin() + static_cast<long>(acc->entries.size())}) + " is a file"});
         }
-        resolve_from(ctx, trace, acc->back().id, names, acc, cb);
+        if (got->inode && got->inode->id == acc->entries.back().id) acc->inode = std::move(got->inode);
+        resolve_from(ctx, trace, acc->entries.back().id, names, acc, cb);
       });
 }
 
@@ -135,13 +149,13 @@ void mkdir_parents(context_ptr ctx, uint64_t trace, std::shared_ptr<std::vector<
     mkdir_parents(ctx, trace, names, i + 1, *id, cb);
   };
   resolve_from(ctx, trace, parent, std::make_shared<std::vector<std::string>>(1, (*names)[i]),
-               std::make_shared<std::vector<entry_info>>(),
-               [=](result<std::vector<entry_info>> found) {
+               std::make_shared<resolution>(),
+               [=](result<resolution> found) {
                  if (found) {
-                   if (found->back().kind != entry_kind::directory)
+                   if (found->entries.back().kind != entry_kind::directory)
                      return cb(error{errc::not_a_directory,
                                      join_path({names->begin(), names->begin() + static_cast<long>(i) + 1}) + " is a file"});
-                   return next(found->back().id);
+                   return next(found->entries.back().id);
                  }
                  if (found.code() != errc::not_found) return cb(found.err());
                  create_dir(ctx, trace, parent, (*names)[i], [=](result<inode_id> made) {
@@ -297,10 +311,18 @@ void fetch_status(const context_ptr& ctx, callback<cluster_status> cb) {
       });
 }
 
+static void resolve_full(const context_ptr& ctx, uint64_t trace, std::vector<std::string> names,
+                         callback<resolution> cb) {
+  resolve_from(ctx, trace, root_dir_id, std::make_shared<std::vector<std::string>>(std::move(names)),
+               std::make_shared<resolution>(), std::move(cb));
+}
+
 void resolve(const context_ptr& ctx, uint64_t trace, std::vector<std::string> names,
              callback<std::vector<entry_info>> cb) {
-  resolve_from(ctx, trace, root_dir_id, std::make_shared<std::vector<std::string>>(std::move(names)),
-               std::make_shared<std::vector<entry_info>>(), std::move(cb));
+  resolve_full(ctx, trace, std::move(names), [cb](result<resolution> r) {
+    if (!r) return cb(r.err());
+    cb(std::move(r->entries));
+  });
 }
 
 void resolve_dir(const context_ptr& ctx, uint64_t trace, std::vector<std::string> names,
@@ -319,16 +341,21 @@ void stat_path(const context_ptr& ctx, const std::string& path, callback<file_in
   auto names = split_path(path);
   if (!names) return cb(names.err());
   auto trace = ctx->new_trace_id();
-  resolve(ctx, trace, *names, [=](result<std::vector<entry_info>> r) {
+  resolve_full(ctx, trace, *names, [=](result<resolution> r) {
     if (!r) return cb(r.err());
-    if (r->empty() || r->back().kind == entry_kind::directory) {
+    auto& entries = r->entries;
+    if (entries.empty() || entries.back().kind == entry_kind::directory) {
       file_info d;
       d.path = path;
       d.kind = entry_kind::directory;
-      d.id = r->empty() ? root_dir_id : r->back().id;
+      d.id = entries.empty() ? root_dir_id : entries.back().id;
       return cb(d);
     }
-    read_inode_of(ctx, trace, r->back().id, [cb, path](result<file_info> f) {
+    if (r->inode) {
+      r->inode->path = path;
+      return cb(std::move(*r->inode));
+    }
+    read_inode_of(ctx, trace, entries.back().id, [cb, path](result<file_info> f) {
       if (f) f->path = path;
       cb(std::move(f));
     });

@@ -78,6 +78,7 @@ void write_entries(const std::vector<entry_info>& in, capnp::List<wire::Entry>::
 void write(envelope_builder& b, const lookup_reply& r) {
   auto p = b.init_payload<wire::LookupReply>();
   write_entries(r.entries, p.initEntries(static_cast<unsigned>(r.entries.size())));
+  if (r.inode) inode_to_wire(*r.inode, p.initInode());
 }
 void write(envelope_builder& b, const dir_create_reply& r) {
   b.init_payload<wire::DirCreateReply>().setDirId(r.dir_id);

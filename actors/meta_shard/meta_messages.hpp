@@ -3,6 +3,7 @@
 // one to one (see its comments for the protocol); meta_codec.hpp converts. Requests
 // marked internal never travel on the wire: the shell queues them itself.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -13,7 +14,10 @@
 namespace cairn {
 
 struct lookup_request { inode_id parent_id = 0; std::vector<std::string> names; };
-struct lookup_reply { std::vector<entry_info> entries; };
+struct lookup_reply {
+  std::vector<entry_info> entries;
+  std::optional<inode_record> inode;  // the final file's inode when it is local and committed
+};
 
 struct dir_create_request { inode_id parent_id = 0; std::string name; };
 struct dir_create_reply { inode_id dir_id = 0; };

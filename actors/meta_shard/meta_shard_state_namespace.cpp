@@ -56,6 +56,12 @@ result<lookup_reply> meta_shard_state::lookup(meta_txn& txn, const lookup_reques
     bool last = i + 1 == q.names.size();
     if ((*e)->kind == entry_kind::file) {
       if (!last) return error{errc::not_a_directory, quoted(name) + " is a file"};
+      if (home_shard((*e)->id) == cfg_.shard) {
+        auto inode = txn.get_inode((*e)->id);
+        if (!inode) return inode.err();
+        if (inode->has_value() && (*inode)->state == inode_state::committed)
+          out.inode = std::move(**inode);
+      }
       break;
     }
     if (home_shard((*e)->id) != cfg_.shard) break;  // the client continues there

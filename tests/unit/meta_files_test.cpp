@@ -53,6 +53,20 @@ TEST_CASE("committing every chunk with all 3 replicas leaves the queue empty") {
   }
 }
 
+TEST_CASE("a lookup that ends at a committed local file answers with its inode") {
+  meta_fixture f;
+  auto id = f.put_file(root_dir_id, "f", 300, 3);
+  auto found = f.ok<lookup_reply>(lookup_request{root_dir_id, {"f"}});
+  REQUIRE(found.inode.has_value());
+  CHECK(found.inode->id == id);
+  CHECK(found.inode->chunks.size() == 3);
+  // A directory carries none; nor does a pending file (it is not found at all).
+  f.mkdir(root_dir_id, "d");
+  CHECK_FALSE(f.ok<lookup_reply>(lookup_request{root_dir_id, {"d"}}).inode.has_value());
+  f.ok<file_create_reply>(file_create_request{root_dir_id, "p", 10, 0, 0});
+  CHECK(f.fails(lookup_request{root_dir_id, {"p"}}) == errc::not_found);
+}
+
 TEST_CASE("a pending file is invisible until its commit") {
   meta_fixture f;
   auto c = f.ok<file_create_reply>(file_create_request{root_dir_id, "f", 10, 0, 0});
