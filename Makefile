@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test bench asan clean
+.PHONY: all deps configure build run test bench asan format format-check clean
 
 all: build
 
@@ -25,6 +25,14 @@ test: build
 
 bench: build
 	@scripts/bench.sh $(BUILD_DIR)
+
+SOURCES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
+
+format:
+	@clang-format -i $(SOURCES)
+
+format-check: deps
+	@clang-format --dry-run --Werror $(SOURCES) && echo "format-check: ok"
 
 # ASan + UBSan build of everything, then every test (slower; not part of `make test`).
 asan: deps

@@ -4,10 +4,10 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define CAIRN_ASSERT(cond)                                                            \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
+#define CAIRN_ASSERT(cond)                                                              \
+  do {                                                                                  \
+    if (!(cond)) {                                                                      \
       std::fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                   \
-    }                                                                                 \
+      std::abort();                                                                     \
+    }                                                                                   \
   } while (false)

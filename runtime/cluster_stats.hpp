@@ -22,8 +22,8 @@ struct shard_stats {
 };
 
 struct transport_stats {
-  uint64_t connections_accepted = 0, connections_refused = 0,
-           connections_closed_bad_frame = 0, frames_received = 0, frames_rejected = 0;
+  uint64_t connections_accepted = 0, connections_refused = 0, connections_closed_bad_frame = 0,
+           frames_received = 0, frames_rejected = 0;
 };
 
 }  // namespace cairn

@@ -28,9 +28,9 @@ void write_shard_stats(wire::ShardStats::Builder out, const shard_stats& s) {
 }
 
 shard_stats read_shard_stats(wire::ShardStats::Reader in) {
-  return shard_stats{in.getShard(),           in.getHost(),         in.getFiles(),
-                     in.getDirectories(),     in.getBytes(),        in.getUnderReplicated(),
-                     in.getPendingFiles(),    in.getGcPending(),    in.getReachable()};
+  return shard_stats{in.getShard(),        in.getHost(),      in.getFiles(),
+                     in.getDirectories(),  in.getBytes(),     in.getUnderReplicated(),
+                     in.getPendingFiles(), in.getGcPending(), in.getReachable()};
 }
 
 }  // namespace cairn

@@ -109,13 +109,14 @@ result<cluster_config> parse_config(const std::string& text, const std::string& 
                  describe(e.source(), source) + ": " + std::string(e.description())};
   }
   cluster_config c;
-  if (auto st = reject_unknown_keys(t, {"cluster", "hosts"}, "the file", source); !st) return st.err();
+  if (auto st = reject_unknown_keys(t, {"cluster", "hosts"}, "the file", source); !st)
+    return st.err();
   if (auto* ct = t["cluster"].as_table()) {
-    auto st = reject_unknown_keys(
-        *ct, {"name", "data_dir", "listen", "chunk_size", "frame_bytes_max", "min_replicas",
-              "final_replicas", "shards", "request_timeout_ms", "group_commit_max",
-              "connections_max", "log_level"},
-        "[cluster]", source);
+    auto st = reject_unknown_keys(*ct,
+                                  {"name", "data_dir", "listen", "chunk_size", "frame_bytes_max",
+                                   "min_replicas", "final_replicas", "shards", "request_timeout_ms",
+                                   "group_commit_max", "connections_max", "log_level"},
+                                  "[cluster]", source);
     if (!st) return st.err();
   }
   auto cl = t["cluster"];
@@ -134,8 +135,7 @@ result<cluster_config> parse_config(const std::string& text, const std::string& 
   if (!frame) return frame.err();
   c.frame_bytes_max = *frame;
   c.min_replicas = static_cast<uint8_t>(cl["min_replicas"].value_or(int64_t{c.min_replicas}));
-  c.final_replicas =
-      static_cast<uint8_t>(cl["final_replicas"].value_or(int64_t{c.final_replicas}));
+  c.final_replicas = static_cast<uint8_t>(cl["final_replicas"].value_or(int64_t{c.final_replicas}));
   c.shards = static_cast<uint16_t>(cl["shards"].value_or(int64_t{c.shards}));
   c.request_timeout_ms =
       static_cast<uint32_t>(cl["request_timeout_ms"].value_or(int64_t{c.request_timeout_ms}));
@@ -163,9 +163,12 @@ result<cluster_config> parse_config(const std::string& text, const std::string& 
         h.storage = h.meta = false;
         for (auto& r : *roles) {
           auto role = r.value_or(std::string{});
-          if (role == "storage") h.storage = true;
-          else if (role == "meta") h.meta = true;
-          else return error{errc::invalid_argument, "unknown role \"" + role + "\" on host " + h.name};
+          if (role == "storage")
+            h.storage = true;
+          else if (role == "meta")
+            h.meta = true;
+          else
+            return error{errc::invalid_argument, "unknown role \"" + role + "\" on host " + h.name};
         }
       }
       auto labels = (*ht)["labels"];

@@ -19,22 +19,22 @@ struct host_config {
   bool storage = true;  // runs a storage node
   bool meta = true;     // may hold meta shards
   topology_labels labels;
-  std::string data_dir;  // resolved: <cluster data_dir>/<name> unless set
+  std::string data_dir;         // resolved: <cluster data_dir>/<name> unless set
   uint64_t capacity_bytes = 0;  // storage quota; 0 = the disk's free space
 };
 
 struct cluster_config {
   std::string name = "local";
-  std::string data_dir = "data";      // resolved to an absolute path
+  std::string data_dir = "data";  // resolved to an absolute path
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 7400;
   uint64_t chunk_size = 4u << 20;
   uint8_t min_replicas = 2;
   uint8_t final_replicas = 3;
   uint16_t shards = 3;
-  uint64_t frame_bytes_max = 0;       // 0: chunk_size + 1 MiB
+  uint64_t frame_bytes_max = 0;  // 0: chunk_size + 1 MiB
   uint32_t request_timeout_ms = 10000;
-  uint32_t group_commit_max = 256;    // requests folded into one fsync / LMDB commit
+  uint32_t group_commit_max = 256;  // requests folded into one fsync / LMDB commit
   uint32_t connections_max = 256;
   std::string log_level = "info";
   std::vector<host_config> hosts;

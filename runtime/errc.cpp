@@ -4,21 +4,36 @@ namespace cairn {
 
 std::string_view to_string(errc code) {
   switch (code) {
-    case errc::ok: return "ok";
-    case errc::not_found: return "not_found";
-    case errc::already_exists: return "already_exists";
-    case errc::not_empty: return "not_empty";
-    case errc::not_a_directory: return "not_a_directory";
-    case errc::is_a_directory: return "is_a_directory";
-    case errc::invalid_argument: return "invalid_argument";
-    case errc::stale_epoch: return "stale_epoch";
-    case errc::timeout: return "timeout";
-    case errc::no_space: return "no_space";
-    case errc::corrupt: return "corrupt";
-    case errc::overloaded: return "overloaded";
-    case errc::unavailable: return "unavailable";
-    case errc::io_error: return "io_error";
-    case errc::internal: return "internal";
+    case errc::ok:
+      return "ok";
+    case errc::not_found:
+      return "not_found";
+    case errc::already_exists:
+      return "already_exists";
+    case errc::not_empty:
+      return "not_empty";
+    case errc::not_a_directory:
+      return "not_a_directory";
+    case errc::is_a_directory:
+      return "is_a_directory";
+    case errc::invalid_argument:
+      return "invalid_argument";
+    case errc::stale_epoch:
+      return "stale_epoch";
+    case errc::timeout:
+      return "timeout";
+    case errc::no_space:
+      return "no_space";
+    case errc::corrupt:
+      return "corrupt";
+    case errc::overloaded:
+      return "overloaded";
+    case errc::unavailable:
+      return "unavailable";
+    case errc::io_error:
+      return "io_error";
+    case errc::internal:
+      return "internal";
   }
   return "unknown";
 }

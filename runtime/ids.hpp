@@ -18,9 +18,7 @@ inline constexpr uint64_t counter_max = (uint64_t{1} << shard_bits_shift) - 1;
 constexpr inode_id make_inode_id(shard_id shard, uint64_t counter) {
   return (uint64_t{shard} << shard_bits_shift) | (counter & counter_max);
 }
-constexpr shard_id home_shard(inode_id id) {
-  return static_cast<shard_id>(id >> shard_bits_shift);
-}
+constexpr shard_id home_shard(inode_id id) { return static_cast<shard_id>(id >> shard_bits_shift); }
 // The root directory: shard 0, counter 1. Counters of every shard start above it.
 inline constexpr inode_id root_dir_id = make_inode_id(0, 1);
 inline constexpr uint64_t first_counter = 2;

@@ -26,7 +26,8 @@ result<std::vector<std::string>> split_path(std::string_view path) {
     if (j > i) {
       auto name = path.substr(i, j - i);
       if (auto st = validate_name(name); !st)
-        return error{errc::invalid_argument, "in \"" + std::string(path) + "\": " + st.err().message};
+        return error{errc::invalid_argument,
+                     "in \"" + std::string(path) + "\": " + st.err().message};
       parts.emplace_back(name);
       if (parts.size() > path_depth_max)
         return error{errc::invalid_argument, "path deeper than 128 components"};

@@ -18,15 +18,27 @@ class [[nodiscard]] result {
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
 
-  T& value() & { CAIRN_ASSERT(ok()); return std::get<0>(v_); }
-  const T& value() const& { CAIRN_ASSERT(ok()); return std::get<0>(v_); }
-  T&& value() && { CAIRN_ASSERT(ok()); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    CAIRN_ASSERT(ok());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    CAIRN_ASSERT(ok());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    CAIRN_ASSERT(ok());
+    return std::get<0>(std::move(v_));
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
-  const error& err() const { CAIRN_ASSERT(!ok()); return std::get<1>(v_); }
+  const error& err() const {
+    CAIRN_ASSERT(!ok());
+    return std::get<1>(v_);
+  }
   errc code() const { return ok() ? errc::ok : err().code; }
 
  private:

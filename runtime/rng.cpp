@@ -38,7 +38,8 @@ uint64_t rng::below(uint64_t bound) {
   // Rejection sampling keeps the distribution exact.
   uint64_t limit = ~uint64_t{0} - (~uint64_t{0} % bound);
   uint64_t v;
-  do v = next(); while (v >= limit);
+  do v = next();
+  while (v >= limit);
   return v % bound;
 }
 

@@ -3,7 +3,7 @@
 # Safe to run repeatedly; does nothing when everything is present.
 set -euo pipefail
 packages=(
-  build-essential cmake ninja-build ccache pkg-config
+  build-essential cmake ninja-build ccache pkg-config clang-format
   libcaf-dev liblmdb-dev lmdb-utils capnproto libcapnp-dev libspdlog-dev doctest-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libisal-dev
   python3 procps

@@ -13,7 +13,7 @@ namespace cairn {
 namespace {
 
 error os_error(const std::string& what, const std::string& path) {
-  auto code = errno == ENOENT ? errc::not_found
+  auto code = errno == ENOENT   ? errc::not_found
               : errno == ENOSPC ? errc::no_space
               : errno == EISDIR ? errc::is_a_directory
                                 : errc::io_error;
@@ -22,7 +22,8 @@ error os_error(const std::string& what, const std::string& path) {
 
 class fd_source final : public byte_source {
  public:
-  fd_source(int fd, uint64_t size, std::string path) : fd_(fd), size_(size), path_(std::move(path)) {}
+  fd_source(int fd, uint64_t size, std::string path)
+      : fd_(fd), size_(size), path_(std::move(path)) {}
   ~fd_source() override { ::close(fd_); }
   uint64_t size() const override { return size_; }
   result<std::string> read(uint64_t offset, size_t length) override {
@@ -112,7 +113,8 @@ std::shared_ptr<byte_source> memory_source(std::string bytes) {
 }
 
 result<std::shared_ptr<byte_sink>> open_file_sink(const std::string& path) {
-  if (path == "-") return std::shared_ptr<byte_sink>(std::make_shared<fd_sink>(STDOUT_FILENO, "", "-"));
+  if (path == "-")
+    return std::shared_ptr<byte_sink>(std::make_shared<fd_sink>(STDOUT_FILENO, "", "-"));
   std::string tmp = path + ".cairn-partial";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return os_error("cannot create", tmp);

@@ -3,10 +3,10 @@
 namespace cairn {
 
 entry_info read_entry(wire::Entry::Reader in) {
-  return entry_info{in.getName(),
-                    in.getKind() == wire::EntryKind::DIRECTORY ? entry_kind::directory
-                                                               : entry_kind::file,
-                    in.getId(), in.getSize(), in.getMtimeMs()};
+  return entry_info{
+      in.getName(),
+      in.getKind() == wire::EntryKind::DIRECTORY ? entry_kind::directory : entry_kind::file,
+      in.getId(), in.getSize(), in.getMtimeMs()};
 }
 
 std::vector<entry_info> read_entries(capnp::List<wire::Entry>::Reader in) {
@@ -30,10 +30,10 @@ file_info read_inode(wire::Inode::Reader in) {
     chunk_info ci{c.getIndex(), c.getLength(), c.getCrc(), {}};
     for (auto r : c.getReplicas()) {
       auto s = r.getState();
-      ci.replicas.push_back(replica_info{
-          r.getHost(), s == wire::ReplicaState::LIVE      ? replica_state::live
-                       : s == wire::ReplicaState::CORRUPT ? replica_state::corrupt
-                                                          : replica_state::missing});
+      ci.replicas.push_back(
+          replica_info{r.getHost(), s == wire::ReplicaState::LIVE      ? replica_state::live
+                                    : s == wire::ReplicaState::CORRUPT ? replica_state::corrupt
+                                                                       : replica_state::missing});
     }
     f.chunks.push_back(std::move(ci));
   }

@@ -25,8 +25,9 @@ void client_context::call(const address& to, wire::MessageKind kind, uint64_t tr
   fill(b);
   auto expected = static_cast<wire::MessageKind>(static_cast<uint16_t>(kind) + 1);
   auto limit = opt_.frame_bytes_max;
-  self_->request(link_, std::chrono::milliseconds(opt_.request_timeout_ms), envelope_atom::value,
-                 h.correlation_id, b.finish())
+  self_
+      ->request(link_, std::chrono::milliseconds(opt_.request_timeout_ms), envelope_atom::value,
+                h.correlation_id, b.finish())
       .then(
           [done, expected, limit](std::string& frame) {
             auto opened = envelope_reader::open(std::move(frame), {limit});

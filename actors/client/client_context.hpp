@@ -18,10 +18,10 @@ namespace cairn {
 struct client_options {
   uint32_t request_timeout_ms = 10000;
   size_t frame_bytes_max = 64u << 20;
-  uint32_t chunk_window_max = 4;       // chunks of one file in flight (put and get)
-  uint32_t straggler_grace_ms = 20;    // after min acks, wait this long for the rest
-  uint64_t correlation_base = 1;       // unique per client sharing one link
-  uint64_t seed = 0;                   // trace ids and read rotation
+  uint32_t chunk_window_max = 4;     // chunks of one file in flight (put and get)
+  uint32_t straggler_grace_ms = 20;  // after min acks, wait this long for the rest
+  uint64_t correlation_base = 1;     // unique per client sharing one link
+  uint64_t seed = 0;                 // trace ids and read rotation
 };
 
 using reply = std::unique_ptr<envelope_reader>;

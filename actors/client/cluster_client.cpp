@@ -18,7 +18,8 @@ result<std::unique_ptr<cluster_client>> cluster_client::connect(caf::actor_syste
 }
 
 result<std::unique_ptr<cluster_client>> cluster_client::attach(caf::actor_system& sys,
-                                                               caf::actor link, client_options opt) {
+                                                               caf::actor link,
+                                                               client_options opt) {
   auto client = spawn_client_actor(sys, link, opt);
   std::unique_ptr<cluster_client> c(new cluster_client(link, client, {}));
   auto map = c->run<cluster_map>([](const context_ptr& ctx, callback<cluster_map> done) {

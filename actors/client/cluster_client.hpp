@@ -28,7 +28,8 @@ class cluster_client {
 
   const cluster_map& map() const { return map_; }
 
-  result<put_summary> put(const std::string& path, std::shared_ptr<byte_source> src, put_options opt);
+  result<put_summary> put(const std::string& path, std::shared_ptr<byte_source> src,
+                          put_options opt);
   result<get_summary> get(const std::string& path, std::shared_ptr<byte_sink> sink);
   result<file_info> stat(const std::string& path);
   result<std::vector<entry_info>> list(const std::string& path, bool with_sizes);

@@ -17,15 +17,19 @@ class get_operation : public std::enable_shared_from_this<get_operation> {
  public:
   get_operation(context_ptr ctx, std::string path, std::shared_ptr<byte_sink> sink,
                 callback<get_summary> cb)
-      : ctx_(std::move(ctx)), path_(std::move(path)), sink_(std::move(sink)),
-        cb_(std::move(cb)), trace_(ctx_->new_trace_id()) {}
+      : ctx_(std::move(ctx)),
+        path_(std::move(path)),
+        sink_(std::move(sink)),
+        cb_(std::move(cb)),
+        trace_(ctx_->new_trace_id()) {}
 
   void start() {
     stat_path(ctx_, path_, [self = shared_from_this()](result<file_info> f) {
       if (!f) return self->finish(f.err());
       if (f->kind == entry_kind::directory)
         return self->finish(error{errc::is_a_directory, self->path_ + " is a directory"});
-      if (!f->committed) return self->finish(error{errc::not_found, self->path_ + " is not committed"});
+      if (!f->committed)
+        return self->finish(error{errc::not_found, self->path_ + " is not committed"});
       self->file_ = std::move(*f);
       self->rotation_ = self->ctx_->random(1024);
       self->pump();
@@ -54,10 +58,10 @@ class get_operation : public std::enable_shared_from_this<get_operation> {
 
   void try_replica(uint32_t index, std::vector<host_id> order, size_t attempt) {
     if (attempt == order.size()) {
-      return finish(error{last_error_.code == errc::ok ? errc::unavailable : last_error_.code,
-                          path_ + ": no replica of chunk " + std::to_string(index) +
-                              " could be read" +
-                              (last_error_.message.empty() ? "" : " (" + last_error_.message + ")")});
+      return finish(
+          error{last_error_.code == errc::ok ? errc::unavailable : last_error_.code,
+                path_ + ": no replica of chunk " + std::to_string(index) + " could be read" +
+                    (last_error_.message.empty() ? "" : " (" + last_error_.message + ")")});
     }
     host_id host = order[attempt];
     ctx_->call(

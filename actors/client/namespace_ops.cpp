@@ -34,8 +34,8 @@ struct resolution {
 };
 
 void resolve_from(context_ptr ctx, uint64_t trace, inode_id from,
-                  std::shared_ptr<std::vector<std::string>> names,
-                  std::shared_ptr<resolution> acc, callback<resolution> cb) {
+                  std::shared_ptr<std::vector<std::string>> names, std::shared_ptr<resolution> acc,
+                  callback<resolution> cb) {
   size_t done = acc->entries.size();
   if (done == names->size()) return cb(*acc);
   ctx->call(
@@ -61,9 +61,13 @@ void resolve_from(context_ptr ctx, uint64_t trace, inode_id from,
           bool last = acc->entries.size() + 1 == names->size();
           acc->entries.push_back(e);
           if (!last && e.kind != entry_kind::directory)
-            return cb(error{errc::not_a_directory, join_path({names->begin(), names->begin() + static_cast<long>(acc->entries.size())}) + " is a file"});
+            return cb(error{errc::not_a_directory,
+                            join_path({names->begin(),
+                                       names->begin() + static_cast<long>(acc->entries.size())}) +
+                                " is a file"});
         }
-        if (got->inode && got->inode->id == acc->entries.back().id) acc->inode = std::move(got->inode);
+        if (got->inode && got->inode->id == acc->entries.back().id)
+          acc->inode = std::move(got->inode);
         resolve_from(ctx, trace, acc->entries.back().id, names, acc, cb);
       });
 }
@@ -148,23 +152,24 @@ void mkdir_parents(context_ptr ctx, uint64_t trace, std::shared_ptr<std::vector<
     if (!id) return cb(id.err());
     mkdir_parents(ctx, trace, names, i + 1, *id, cb);
   };
-  resolve_from(ctx, trace, parent, std::make_shared<std::vector<std::string>>(1, (*names)[i]),
-               std::make_shared<resolution>(),
-               [=](result<resolution> found) {
-                 if (found) {
-                   if (found->entries.back().kind != entry_kind::directory)
-                     return cb(error{errc::not_a_directory,
-                                     join_path({names->begin(), names->begin() + static_cast<long>(i) + 1}) + " is a file"});
-                   return next(found->entries.back().id);
-                 }
-                 if (found.code() != errc::not_found) return cb(found.err());
-                 create_dir(ctx, trace, parent, (*names)[i], [=](result<inode_id> made) {
-                   // Lost a race with another mkdir of the same name: use theirs.
-                   if (!made && made.code() == errc::already_exists)
-                     return mkdir_parents(ctx, trace, names, i, parent, cb);
-                   next(std::move(made));
-                 });
-               });
+  resolve_from(
+      ctx, trace, parent, std::make_shared<std::vector<std::string>>(1, (*names)[i]),
+      std::make_shared<resolution>(), [=](result<resolution> found) {
+        if (found) {
+          if (found->entries.back().kind != entry_kind::directory)
+            return cb(error{errc::not_a_directory,
+                            join_path({names->begin(), names->begin() + static_cast<long>(i) + 1}) +
+                                " is a file"});
+          return next(found->entries.back().id);
+        }
+        if (found.code() != errc::not_found) return cb(found.err());
+        create_dir(ctx, trace, parent, (*names)[i], [=](result<inode_id> made) {
+          // Lost a race with another mkdir of the same name: use theirs.
+          if (!made && made.code() == errc::already_exists)
+            return mkdir_parents(ctx, trace, names, i, parent, cb);
+          next(std::move(made));
+        });
+      });
 }
 
 void remove_entry(const context_ptr& ctx, uint64_t trace, inode_id parent, const entry_info& e,
@@ -198,8 +203,8 @@ void remove_children(context_ptr ctx, uint64_t trace, inode_id dir, callback<uni
         });
         if (!entries) return cb(entries.err());
         if (entries->empty()) return cb(unit{});
-        remove_listed(ctx, trace, dir, std::make_shared<std::vector<entry_info>>(std::move(*entries)),
-                      0, cb);
+        remove_listed(ctx, trace, dir,
+                      std::make_shared<std::vector<entry_info>>(std::move(*entries)), 0, cb);
       });
 }
 
@@ -313,7 +318,8 @@ void fetch_status(const context_ptr& ctx, callback<cluster_status> cb) {
 
 static void resolve_full(const context_ptr& ctx, uint64_t trace, std::vector<std::string> names,
                          callback<resolution> cb) {
-  resolve_from(ctx, trace, root_dir_id, std::make_shared<std::vector<std::string>>(std::move(names)),
+  resolve_from(ctx, trace, root_dir_id,
+               std::make_shared<std::vector<std::string>>(std::move(names)),
                std::make_shared<resolution>(), std::move(cb));
 }
 
@@ -382,12 +388,14 @@ void list_path(const context_ptr& ctx, const std::string& path, bool with_sizes,
     auto acc = std::make_shared<std::vector<entry_info>>();
     list_dir(ctx, trace, dir, "", acc, [=](result<std::vector<entry_info>> all) {
       if (!all || !with_sizes) return cb(std::move(all));
-      fill_sizes(ctx, trace, dir, std::make_shared<std::vector<entry_info>>(std::move(*all)), 0, cb);
+      fill_sizes(ctx, trace, dir, std::make_shared<std::vector<entry_info>>(std::move(*all)), 0,
+                 cb);
     });
   });
 }
 
-void make_dir(const context_ptr& ctx, const std::string& path, bool parents, callback<inode_id> cb) {
+void make_dir(const context_ptr& ctx, const std::string& path, bool parents,
+              callback<inode_id> cb) {
   auto names = split_path(path);
   if (!names) return cb(names.err());
   auto trace = ctx->new_trace_id();

@@ -35,8 +35,7 @@ void stat_path(const context_ptr& ctx, const std::string& path, callback<file_in
 // size of files whose inode lives on another shard (one request each).
 void list_path(const context_ptr& ctx, const std::string& path, bool with_sizes,
                callback<std::vector<entry_info>> cb);
-void make_dir(const context_ptr& ctx, const std::string& path, bool parents,
-              callback<inode_id> cb);
+void make_dir(const context_ptr& ctx, const std::string& path, bool parents, callback<inode_id> cb);
 void remove_path(const context_ptr& ctx, const std::string& path, bool recursive,
                  callback<unit> cb);
 void move_path(const context_ptr& ctx, const std::string& src, const std::string& dst,

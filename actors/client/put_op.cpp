@@ -15,8 +15,13 @@ class put_operation : public std::enable_shared_from_this<put_operation> {
  public:
   put_operation(context_ptr ctx, std::string path, std::shared_ptr<byte_source> src,
                 put_options opt, callback<put_summary> cb)
-      : ctx_(std::move(ctx)), path_(std::move(path)), src_(std::move(src)), opt_(opt),
-        cb_(std::move(cb)), trace_(ctx_->new_trace_id()), quorum_(0, 0) {}
+      : ctx_(std::move(ctx)),
+        path_(std::move(path)),
+        src_(std::move(src)),
+        opt_(opt),
+        cb_(std::move(cb)),
+        trace_(ctx_->new_trace_id()),
+        quorum_(0, 0) {}
 
   void start() {
     auto names = split_path(path_);
@@ -98,11 +103,12 @@ class put_operation : public std::enable_shared_from_this<put_operation> {
 
   void on_chunk_reply(uint32_t index, host_id host, result<reply> r) {
     if (r) {
-      auto crc = guarded([&]() -> result<uint32_t> {
-        return r.value()->payload<wire::ChunkPutReply>().getCrc();
-      });
-      if (crc) quorum_.on_ack(index, host, *crc);
-      else quorum_.on_failure(index, host, crc.code());
+      auto crc = guarded(
+          [&]() -> result<uint32_t> { return r.value()->payload<wire::ChunkPutReply>().getCrc(); });
+      if (crc)
+        quorum_.on_ack(index, host, *crc);
+      else
+        quorum_.on_failure(index, host, crc.code());
       if (crc && commit_sent_) late_acks_.push_back({index, host, *crc});
     } else {
       quorum_.on_failure(index, host, r.code());

@@ -56,8 +56,8 @@ void absorb(status_collector& c, std::string& frame, size_t frame_bytes_max) {
 }
 
 template <class Payload>
-std::string stats_request(coordinator_self* self, const envelope_header& origin,
-                          const address& to, wire::MessageKind kind) {
+std::string stats_request(coordinator_self* self, const envelope_header& origin, const address& to,
+                          wire::MessageKind kind) {
   envelope_header h;
   h.source = {self->state.opt.host, coordinator_actor_name};
   h.destination = to;
@@ -86,8 +86,8 @@ caf::result<std::string> collect_status(coordinator_self* self, const envelope_h
       collector->give_up();
       return;
     }
-    self->request(*target, std::chrono::milliseconds(st.opt.stats_timeout_ms),
-                  envelope_atom::value, std::move(frame))
+    self->request(*target, std::chrono::milliseconds(st.opt.stats_timeout_ms), envelope_atom::value,
+                  std::move(frame))
         .then(
             [self, collector, finish](std::string& reply) mutable {
               absorb(*collector, reply, self->state.opt.frame_bytes_max);
@@ -100,9 +100,9 @@ caf::result<std::string> collect_status(coordinator_self* self, const envelope_h
   };
   auto& map = st.logic->map();
   for (shard_id s = 0; s < map.shard_count(); ++s)
-    ask(map.meta_address(s), stats_request<wire::ShardStatsRequest>(
-                                 self, request, map.meta_address(s),
-                                 wire::MessageKind::SHARD_STATS_REQUEST));
+    ask(map.meta_address(s),
+        stats_request<wire::ShardStatsRequest>(self, request, map.meta_address(s),
+                                               wire::MessageKind::SHARD_STATS_REQUEST));
   for (auto& h : map.hosts)
     if (h.storage)
       ask(storage_address(h.id),
@@ -122,7 +122,8 @@ caf::behavior coordinator(coordinator_self* self, registry* reg, coordinator_opt
         auto opened = envelope_reader::open(std::move(frame), {self->state.opt.frame_bytes_max});
         if (!opened) {
           ++self->state.frames_dropped;
-          self->state.log->warn("trace=0000000000000000 dropped frame: {}", opened.err().to_string());
+          self->state.log->warn("trace=0000000000000000 dropped frame: {}",
+                                opened.err().to_string());
           return caf::make_error(caf::sec::unexpected_message);
         }
         auto& h = opened.value()->header();
@@ -132,7 +133,8 @@ caf::behavior coordinator(coordinator_self* self, registry* reg, coordinator_opt
           case wire::MessageKind::CLUSTER_STATUS_REQUEST:
             return collect_status(self, h);
           default:
-            return make_error_reply(h, {errc::invalid_argument, "the coordinator does not handle this message kind"});
+            return make_error_reply(
+                h, {errc::invalid_argument, "the coordinator does not handle this message kind"});
         }
       },
   };

@@ -23,10 +23,10 @@ std::vector<map_host> read_hosts(capnp::List<wire::HostInfo>::Reader in) {
   std::vector<map_host> out;
   for (auto h : in) {
     auto l = h.getLabels();
-    out.push_back(map_host{h.getId(), h.getName(),
-                           topology_labels{l.getRegion(), l.getDc(), l.getCluster(),
-                                           l.getRack(), l.getHost()},
-                           h.getUp(), true});
+    out.push_back(map_host{
+        h.getId(), h.getName(),
+        topology_labels{l.getRegion(), l.getDc(), l.getCluster(), l.getRack(), l.getHost()},
+        h.getUp(), true});
   }
   return out;
 }

@@ -16,9 +16,9 @@
 namespace cairn {
 
 struct gc_planner_config {
-  size_t inflight_max = 64;   // chunk deletions awaiting an answer
-  size_t scan_max = 256;      // gc entries read per plan()
-  int64_t retry_ms = 5000;    // a host that failed gets nothing before this passes
+  size_t inflight_max = 64;  // chunk deletions awaiting an answer
+  size_t scan_max = 256;     // gc entries read per plan()
+  int64_t retry_ms = 5000;   // a host that failed gets nothing before this passes
 };
 
 struct chunk_delete_send {

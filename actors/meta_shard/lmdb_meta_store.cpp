@@ -61,9 +61,7 @@ std::string under_replicated_key_bytes(const under_replicated_key& key) {
 constexpr std::array<const char*, 5> counter_names = {"bytes", "directories", "files",
                                                       "next_counter", "pending"};
 
-MDB_val to_val(std::string_view s) {
-  return MDB_val{s.size(), const_cast<char*>(s.data())};
-}
+MDB_val to_val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 std::string_view from_val(const MDB_val& v) {
   return {static_cast<const char*>(v.mv_data), v.mv_size};
 }
@@ -214,8 +212,7 @@ class lmdb_txn final : public meta_txn {
   // ---- under_replicated ----
   result<std::optional<under_replicated_record>> get_under_replicated(
       const under_replicated_key& key) override {
-    return get_record<under_replicated_record>(s_.under_replicated,
-                                               under_replicated_key_bytes(key),
+    return get_record<under_replicated_record>(s_.under_replicated, under_replicated_key_bytes(key),
                                                decode_under_replicated_record);
   }
   status put_under_replicated(const under_replicated_key& key,
@@ -337,15 +334,15 @@ lmdb_meta_store::~lmdb_meta_store() = default;
 
 result<std::unique_ptr<lmdb_meta_store>> lmdb_meta_store::open(const lmdb_options& opt) {
   auto fail = [&](int rc, const char* step) -> error {
-    return error{rc == MDB_MAP_FULL ? errc::no_space : errc::io_error,
-                 "cannot open the meta store in " + opt.dir + " (" + step + "): " +
-                     mdb_strerror(rc)};
+    return error{
+        rc == MDB_MAP_FULL ? errc::no_space : errc::io_error,
+        "cannot open the meta store in " + opt.dir + " (" + step + "): " + mdb_strerror(rc)};
   };
   std::error_code ec;
   std::filesystem::create_directories(opt.dir, ec);
   if (ec)
-    return error{errc::io_error, "cannot create the meta store directory " + opt.dir + ": " +
-                                     ec.message()};
+    return error{errc::io_error,
+                 "cannot create the meta store directory " + opt.dir + ": " + ec.message()};
   auto p = std::make_unique<impl>();
   if (int rc = mdb_env_create(&p->env)) return fail(rc, "env_create");
   if (int rc = mdb_env_set_maxdbs(p->env, 8)) return fail(rc, "set_maxdbs");
@@ -354,10 +351,13 @@ result<std::unique_ptr<lmdb_meta_store>> lmdb_meta_store::open(const lmdb_option
   if (int rc = mdb_env_open(p->env, opt.dir.c_str(), flags, 0644)) return fail(rc, "env_open");
   MDB_txn* txn = nullptr;
   if (int rc = mdb_txn_begin(p->env, nullptr, 0, &txn)) return fail(rc, "txn_begin");
-  const std::pair<const char*, MDB_dbi*> dbs[] = {
-      {"entries", &p->entries}, {"dirs", &p->dirs},       {"inodes", &p->inodes},
-      {"node_chunks", &p->node_chunks}, {"under_replicated", &p->under_replicated},
-      {"gc", &p->gc},           {"counters", &p->counters}};
+  const std::pair<const char*, MDB_dbi*> dbs[] = {{"entries", &p->entries},
+                                                  {"dirs", &p->dirs},
+                                                  {"inodes", &p->inodes},
+                                                  {"node_chunks", &p->node_chunks},
+                                                  {"under_replicated", &p->under_replicated},
+                                                  {"gc", &p->gc},
+                                                  {"counters", &p->counters}};
   for (auto [name, dbi] : dbs) {
     if (int rc = mdb_dbi_open(txn, name, MDB_CREATE, dbi)) {
       mdb_txn_abort(txn);

@@ -15,9 +15,9 @@
 namespace cairn {
 
 struct lmdb_options {
-  std::string dir;                     // the environment's directory; created if missing
+  std::string dir;                          // the environment's directory; created if missing
   uint64_t map_bytes = uint64_t{64} << 30;  // address space only: the file grows sparsely
-  bool sync = true;                    // false: no fsync at commit (simulation, tests)
+  bool sync = true;                         // false: no fsync at commit (simulation, tests)
 };
 
 class lmdb_meta_store final : public meta_store {

@@ -131,24 +131,37 @@ void write(envelope_builder& b, const shard_stats_reply& r) {
 
 result<meta_request> decode_meta_request(const envelope_reader& env) {
   switch (env.kind()) {
-    case kind::LOOKUP_REQUEST: return payload<wire::LookupRequest>(env);
-    case kind::DIR_CREATE_REQUEST: return payload<wire::DirCreateRequest>(env);
-    case kind::LINK_REQUEST: return payload<wire::LinkRequest>(env);
-    case kind::UNLINK_REQUEST: return payload<wire::UnlinkRequest>(env);
-    case kind::DIR_REMOVE_REQUEST: return payload<wire::DirRemoveRequest>(env);
-    case kind::LIST_REQUEST: return payload<wire::ListRequest>(env);
-    case kind::FILE_CREATE_REQUEST: return payload<wire::FileCreateRequest>(env);
-    case kind::FILE_COMMIT_REQUEST: return payload<wire::FileCommitRequest>(env);
-    case kind::INODE_GET_REQUEST: return payload<wire::InodeGetRequest>(env);
-    case kind::INODE_DROP_REQUEST: return payload<wire::InodeDropRequest>(env);
-    case kind::RENAME_REQUEST: return payload<wire::RenameRequest>(env);
-    case kind::REPLICA_ADD_REQUEST: return payload<wire::ReplicaAddRequest>(env);
-    case kind::CORRUPT_REPORT_REQUEST: return payload<wire::CorruptReportRequest>(env);
-    case kind::SHARD_STATS_REQUEST: return meta_request{shard_stats_request{}};
+    case kind::LOOKUP_REQUEST:
+      return payload<wire::LookupRequest>(env);
+    case kind::DIR_CREATE_REQUEST:
+      return payload<wire::DirCreateRequest>(env);
+    case kind::LINK_REQUEST:
+      return payload<wire::LinkRequest>(env);
+    case kind::UNLINK_REQUEST:
+      return payload<wire::UnlinkRequest>(env);
+    case kind::DIR_REMOVE_REQUEST:
+      return payload<wire::DirRemoveRequest>(env);
+    case kind::LIST_REQUEST:
+      return payload<wire::ListRequest>(env);
+    case kind::FILE_CREATE_REQUEST:
+      return payload<wire::FileCreateRequest>(env);
+    case kind::FILE_COMMIT_REQUEST:
+      return payload<wire::FileCommitRequest>(env);
+    case kind::INODE_GET_REQUEST:
+      return payload<wire::InodeGetRequest>(env);
+    case kind::INODE_DROP_REQUEST:
+      return payload<wire::InodeDropRequest>(env);
+    case kind::RENAME_REQUEST:
+      return payload<wire::RenameRequest>(env);
+    case kind::REPLICA_ADD_REQUEST:
+      return payload<wire::ReplicaAddRequest>(env);
+    case kind::CORRUPT_REPORT_REQUEST:
+      return payload<wire::CorruptReportRequest>(env);
+    case kind::SHARD_STATS_REQUEST:
+      return meta_request{shard_stats_request{}};
     default:
-      return error{errc::invalid_argument,
-                   "the meta shard does not serve message kind " +
-                       std::to_string(static_cast<uint16_t>(env.kind()))};
+      return error{errc::invalid_argument, "the meta shard does not serve message kind " +
+                                               std::to_string(static_cast<uint16_t>(env.kind()))};
   }
 }
 
@@ -184,7 +197,8 @@ status read_chunk_delete_reply(std::string frame) {
   auto k = (*env)->kind();
   if (k == kind::CHUNK_DELETE_REPLY) return ok_status();
   if (k != kind::ERROR_REPLY)
-    return error{errc::corrupt, "unexpected reply kind " + std::to_string(static_cast<uint16_t>(k))};
+    return error{errc::corrupt,
+                 "unexpected reply kind " + std::to_string(static_cast<uint16_t>(k))};
   auto err = read_error_reply(**env);
   if (err.code == errc::not_found) return ok_status();
   return err;

@@ -13,31 +13,57 @@
 
 namespace cairn {
 
-struct lookup_request { inode_id parent_id = 0; std::vector<std::string> names; };
+struct lookup_request {
+  inode_id parent_id = 0;
+  std::vector<std::string> names;
+};
 struct lookup_reply {
   std::vector<entry_info> entries;
   std::optional<inode_record> inode;  // the final file's inode when it is local and committed
 };
 
-struct dir_create_request { inode_id parent_id = 0; std::string name; };
-struct dir_create_reply { inode_id dir_id = 0; };
+struct dir_create_request {
+  inode_id parent_id = 0;
+  std::string name;
+};
+struct dir_create_reply {
+  inode_id dir_id = 0;
+};
 
-struct link_request { inode_id parent_id = 0; std::string name; entry_kind kind{}; inode_id id = 0; };
+struct link_request {
+  inode_id parent_id = 0;
+  std::string name;
+  entry_kind kind{};
+  inode_id id = 0;
+};
 struct link_reply {};
 
 struct unlink_request {
   inode_id parent_id = 0;
   std::string name;
-  inode_id expect_id = 0;  // 0: any
-  bool keep_inode = false; // remove only the entry (second step of a cross-shard rename)
+  inode_id expect_id = 0;   // 0: any
+  bool keep_inode = false;  // remove only the entry (second step of a cross-shard rename)
 };
-struct unlink_reply { entry_kind kind{}; inode_id id = 0; bool inode_dropped = false; };
+struct unlink_reply {
+  entry_kind kind{};
+  inode_id id = 0;
+  bool inode_dropped = false;
+};
 
-struct dir_remove_request { inode_id dir_id = 0; };
+struct dir_remove_request {
+  inode_id dir_id = 0;
+};
 struct dir_remove_reply {};
 
-struct list_request { inode_id dir_id = 0; std::string start_after; uint32_t limit = 0; };
-struct list_reply { std::vector<entry_info> entries; bool more = false; };
+struct list_request {
+  inode_id dir_id = 0;
+  std::string start_after;
+  uint32_t limit = 0;
+};
+struct list_reply {
+  std::vector<entry_info> entries;
+  bool more = false;
+};
 
 struct file_create_request {
   inode_id parent_id = 0;
@@ -46,7 +72,10 @@ struct file_create_request {
   uint8_t min_replicas = 0;    // 0: the shard's default
   uint8_t final_replicas = 0;  // 0: the shard's default
 };
-struct chunk_placement { uint32_t index = 0; std::vector<host_id> targets; };
+struct chunk_placement {
+  uint32_t index = 0;
+  std::vector<host_id> targets;
+};
 struct file_create_reply {
   inode_id file_id = 0;
   uint64_t chunk_size = 0;
@@ -55,14 +84,30 @@ struct file_create_reply {
   std::vector<chunk_placement> chunks;
 };
 
-struct chunk_commit { uint32_t index = 0; uint32_t length = 0; uint32_t crc = 0; std::vector<host_id> replicas; };
-struct file_commit_request { inode_id file_id = 0; std::vector<chunk_commit> chunks; };
-struct file_commit_reply { uint32_t under_replicated_chunks = 0; };
+struct chunk_commit {
+  uint32_t index = 0;
+  uint32_t length = 0;
+  uint32_t crc = 0;
+  std::vector<host_id> replicas;
+};
+struct file_commit_request {
+  inode_id file_id = 0;
+  std::vector<chunk_commit> chunks;
+};
+struct file_commit_reply {
+  uint32_t under_replicated_chunks = 0;
+};
 
-struct inode_get_request { inode_id file_id = 0; };
-struct inode_get_reply { inode_record inode; };
+struct inode_get_request {
+  inode_id file_id = 0;
+};
+struct inode_get_reply {
+  inode_record inode;
+};
 
-struct inode_drop_request { inode_id file_id = 0; };
+struct inode_drop_request {
+  inode_id file_id = 0;
+};
 struct inode_drop_reply {};
 
 struct rename_request {
@@ -73,17 +118,31 @@ struct rename_request {
 };
 struct rename_reply {};
 
-struct replica_add_request { inode_id file_id = 0; uint32_t index = 0; host_id host = 0; uint32_t crc = 0; };
+struct replica_add_request {
+  inode_id file_id = 0;
+  uint32_t index = 0;
+  host_id host = 0;
+  uint32_t crc = 0;
+};
 struct replica_add_reply {};
 
-struct corrupt_report_request { inode_id file_id = 0; uint32_t index = 0; host_id host = 0; };
+struct corrupt_report_request {
+  inode_id file_id = 0;
+  uint32_t index = 0;
+  host_id host = 0;
+};
 struct corrupt_report_reply {};
 
 struct shard_stats_request {};
-struct shard_stats_reply { shard_stats stats; };
+struct shard_stats_reply {
+  shard_stats stats;
+};
 
 // Internal: `host` confirmed the deletion of its replica of `chunk`.
-struct gc_done_request { chunk_key chunk; host_id host = 0; };
+struct gc_done_request {
+  chunk_key chunk;
+  host_id host = 0;
+};
 struct gc_done_reply {};
 
 using meta_request =
@@ -92,11 +151,10 @@ using meta_request =
                  inode_get_request, inode_drop_request, rename_request, replica_add_request,
                  corrupt_report_request, shard_stats_request, gc_done_request>;
 
-using meta_reply =
-    std::variant<lookup_reply, dir_create_reply, link_reply, unlink_reply, dir_remove_reply,
-                 list_reply, file_create_reply, file_commit_reply, inode_get_reply,
-                 inode_drop_reply, rename_reply, replica_add_reply, corrupt_report_reply,
-                 shard_stats_reply, gc_done_reply>;
+using meta_reply = std::variant<lookup_reply, dir_create_reply, link_reply, unlink_reply,
+                                dir_remove_reply, list_reply, file_create_reply, file_commit_reply,
+                                inode_get_reply, inode_drop_reply, rename_reply, replica_add_reply,
+                                corrupt_report_reply, shard_stats_reply, gc_done_reply>;
 
 // Reads run in a read-only transaction on committed state; writes go through a batch.
 inline bool is_read(const meta_request& r) {

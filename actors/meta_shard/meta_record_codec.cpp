@@ -20,7 +20,8 @@ std::string to_bytes(capnp::MessageBuilder& message) {
 // Decodes `bytes` as a message with root T and hands its reader to fn, which returns
 // the plain record. LMDB values are not word-aligned, so they are copied first.
 template <class T, class F>
-auto decode(std::string_view bytes, F&& fn) -> result<decltype(fn(std::declval<typename T::Reader>()))> {
+auto decode(std::string_view bytes, F&& fn)
+    -> result<decltype(fn(std::declval<typename T::Reader>()))> {
   using out_t = decltype(fn(std::declval<typename T::Reader>()));
   if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0)
     return error{errc::corrupt, "stored record of " + std::to_string(bytes.size()) +
@@ -131,8 +132,8 @@ std::string encode_under_replicated_record(const under_replicated_record& r) {
 
 result<under_replicated_record> decode_under_replicated_record(std::string_view bytes) {
   return decode<wire::UnderReplicatedRecord>(bytes, [](wire::UnderReplicatedRecord::Reader in) {
-    return under_replicated_record{static_cast<repair_reason>(in.getReason()),
-                                   in.getLiveReplicas(), in.getFinalReplicas(), in.getSinceMs()};
+    return under_replicated_record{static_cast<repair_reason>(in.getReason()), in.getLiveReplicas(),
+                                   in.getFinalReplicas(), in.getSinceMs()};
   });
 }
 

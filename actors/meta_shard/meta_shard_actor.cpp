@@ -93,8 +93,10 @@ std::vector<meta_outcome> run_batch(meta_actor* self, result<std::unique_ptr<met
       continue;
     }
     auto out = st.logic->handle(**child, w.request, now, *st.placement_rng);
-    if (!out.reply) (*child)->abort();
-    else if (auto c = (*child)->commit(); !c) out = {c.err(), false, false};
+    if (!out.reply)
+      (*child)->abort();
+    else if (auto c = (*child)->commit(); !c)
+      out = {c.err(), false, false};
     if (out.reply_early && !w.gc) {
       w.promise.deliver(answer(w.header, out.reply));
       w.answered = true;
@@ -126,8 +128,9 @@ void flush(meta_actor* self) {
   auto parent = st.store->begin_write();
   auto outcomes = run_batch(self, parent, batch, now);
   status committed = parent ? commit_batch(st, **parent) : status{parent.err()};
-  if (!committed) st.log->error("trace=0000000000000000 batch of {} lost: {}", batch.size(),
-                                committed.err().to_string());
+  if (!committed)
+    st.log->error("trace=0000000000000000 batch of {} lost: {}", batch.size(),
+                  committed.err().to_string());
   bool gc_queued = false;
   for (size_t i = 0; i < batch.size(); ++i) {
     auto& w = batch[i];
@@ -135,8 +138,10 @@ void flush(meta_actor* self) {
     if (!committed) out = {committed.err(), false, false};
     if (!out.reply) log_failure(self, w.header.trace_id, out.reply.err());
     gc_queued |= out.gc_queued;
-    if (w.gc) st.gc->release(*w.gc);
-    else if (!w.answered) w.promise.deliver(answer(w.header, out.reply));
+    if (w.gc)
+      st.gc->release(*w.gc);
+    else if (!w.answered)
+      w.promise.deliver(answer(w.header, out.reply));
   }
   if (gc_queued || now >= st.gc_due_ms) pump_gc(self);
 }
@@ -275,7 +280,7 @@ result<caf::actor> spawn_meta_shard(caf::actor_system& sys, registry& reg,
   lmdb.sync = opt.sync;
   auto store = lmdb_meta_store::open(lmdb);
   if (!store) return store.err();
-  meta_shard_config cfg{opt.shard, opt.host, opt.chunk_size, opt.min_replicas,
+  meta_shard_config cfg{opt.shard,          opt.host,          opt.chunk_size,  opt.min_replicas,
                         opt.final_replicas, opt.storage_hosts, id_block_default};
   init->logic = std::make_unique<meta_shard_state>(cfg);
   {

@@ -29,15 +29,15 @@ class registry;
 struct meta_shard_options {
   shard_id shard = 0;
   uint16_t shard_count = 1;
-  host_id host = 0;                 // where this shard runs
-  std::string data_dir;             // the shard's LMDB lives in <data_dir>/meta-<shard>/
+  host_id host = 0;      // where this shard runs
+  std::string data_dir;  // the shard's LMDB lives in <data_dir>/meta-<shard>/
   uint64_t chunk_size = 4u << 20;
   uint8_t min_replicas = 2, final_replicas = 3;
   std::vector<placement_host> storage_hosts;
   uint32_t group_commit_max = 256;
   size_t frame_bytes_max = 5u << 20;
-  uint64_t seed = 0;                // placement rng stream
-  bool detached = true;             // blocking LMDB commits get their own thread; the simulation passes false
+  uint64_t seed = 0;     // placement rng stream
+  bool detached = true;  // blocking LMDB commits get their own thread; the simulation passes false
   // false: LMDB commits without fsync (MDB_NOSYNC). A killed process loses nothing, a
   // machine crash or power loss may lose acknowledged batches and roll the id ceiling
   // back (ids could then repeat). For the simulation and tests only.

@@ -42,25 +42,36 @@ meta_outcome meta_shard_state::handle(meta_txn& txn, const meta_request& req, in
   auto reply = std::visit(
       [&, this](const auto& q) -> result<meta_reply> {
         using T = std::decay_t<decltype(q)>;
-        if constexpr (std::is_same_v<T, lookup_request>) return widen(lookup(txn, q));
-        else if constexpr (std::is_same_v<T, dir_create_request>) return widen(dir_create(txn, q));
-        else if constexpr (std::is_same_v<T, link_request>) return widen(link(txn, q));
-        else if constexpr (std::is_same_v<T, unlink_request>) return widen(unlink(txn, q));
-        else if constexpr (std::is_same_v<T, dir_remove_request>) return widen(dir_remove(txn, q));
-        else if constexpr (std::is_same_v<T, list_request>) return widen(list(txn, q));
+        if constexpr (std::is_same_v<T, lookup_request>)
+          return widen(lookup(txn, q));
+        else if constexpr (std::is_same_v<T, dir_create_request>)
+          return widen(dir_create(txn, q));
+        else if constexpr (std::is_same_v<T, link_request>)
+          return widen(link(txn, q));
+        else if constexpr (std::is_same_v<T, unlink_request>)
+          return widen(unlink(txn, q));
+        else if constexpr (std::is_same_v<T, dir_remove_request>)
+          return widen(dir_remove(txn, q));
+        else if constexpr (std::is_same_v<T, list_request>)
+          return widen(list(txn, q));
         else if constexpr (std::is_same_v<T, file_create_request>)
           return widen(file_create(txn, q, now_ms, r));
         else if constexpr (std::is_same_v<T, file_commit_request>)
           return widen(file_commit(txn, q, now_ms));
-        else if constexpr (std::is_same_v<T, inode_get_request>) return widen(inode_get(txn, q));
-        else if constexpr (std::is_same_v<T, inode_drop_request>) return widen(inode_drop(txn, q));
-        else if constexpr (std::is_same_v<T, rename_request>) return widen(rename(txn, q));
+        else if constexpr (std::is_same_v<T, inode_get_request>)
+          return widen(inode_get(txn, q));
+        else if constexpr (std::is_same_v<T, inode_drop_request>)
+          return widen(inode_drop(txn, q));
+        else if constexpr (std::is_same_v<T, rename_request>)
+          return widen(rename(txn, q));
         else if constexpr (std::is_same_v<T, replica_add_request>)
           return widen(replica_add(txn, q, now_ms));
         else if constexpr (std::is_same_v<T, corrupt_report_request>)
           return widen(corrupt_report(txn, q, now_ms));
-        else if constexpr (std::is_same_v<T, shard_stats_request>) return widen(stats(txn));
-        else return widen(gc_done(txn, q));
+        else if constexpr (std::is_same_v<T, shard_stats_request>)
+          return widen(stats(txn));
+        else
+          return widen(gc_done(txn, q));
       },
       req);
   bool gc_queued = gc_queued_ && reply.ok();
@@ -118,8 +129,10 @@ result<gc_done_reply> meta_shard_state::gc_done(meta_txn& txn, const gc_done_req
   if (!rec->has_value()) return gc_done_reply{};
   auto hosts = (*rec)->hosts;
   std::erase(hosts, q.host);
-  if (hosts.empty()) META_TRY(txn.delete_gc(q.chunk));
-  else META_TRY(txn.put_gc(q.chunk, gc_record{hosts}));
+  if (hosts.empty())
+    META_TRY(txn.delete_gc(q.chunk));
+  else
+    META_TRY(txn.put_gc(q.chunk, gc_record{hosts}));
   return gc_done_reply{};
 }
 

@@ -23,9 +23,9 @@
 
 namespace cairn {
 
-inline constexpr uint32_t list_limit_max = 1000;        // entries per list reply
+inline constexpr uint32_t list_limit_max = 1000;  // entries per list reply
 inline constexpr uint64_t chunks_per_file_max = 1u << 16;
-inline constexpr size_t ancestor_walk_max = 4096;       // rename's cycle check
+inline constexpr size_t ancestor_walk_max = 4096;  // rename's cycle check
 
 struct meta_shard_config {
   shard_id shard = 0;
@@ -89,8 +89,8 @@ class meta_shard_state {
   status relocate(meta_txn& txn, const entry_record& e, inode_id parent, const std::string& name);
 
   // files: meta_shard_state_files.cpp
-  result<file_create_reply> file_create(meta_txn& txn, const file_create_request& q,
-                                        int64_t now_ms, rng& r);
+  result<file_create_reply> file_create(meta_txn& txn, const file_create_request& q, int64_t now_ms,
+                                        rng& r);
   result<file_commit_reply> file_commit(meta_txn& txn, const file_commit_request& q,
                                         int64_t now_ms);
   result<inode_get_reply> inode_get(meta_txn& txn, const inode_get_request& q);

@@ -29,11 +29,10 @@ bool meta_shard_state::is_storage_host(host_id h) const {
                      [h](const placement_host& p) { return p.id == h; });
 }
 
-result<inode_record> meta_shard_state::require_inode(meta_txn& txn, inode_id file,
-                                                     bool committed) {
+result<inode_record> meta_shard_state::require_inode(meta_txn& txn, inode_id file, bool committed) {
   if (home_shard(file) != cfg_.shard)
-    return error{errc::not_found, file_text(file) + " does not live on shard " +
-                                      std::to_string(cfg_.shard)};
+    return error{errc::not_found,
+                 file_text(file) + " does not live on shard " + std::to_string(cfg_.shard)};
   auto inode = txn.get_inode(file);
   if (!inode) return inode.err();
   if (!inode->has_value()) return error{errc::not_found, "no " + file_text(file)};
@@ -49,9 +48,9 @@ result<file_create_reply> meta_shard_state::file_create(meta_txn& txn, const fil
   uint8_t min = q.min_replicas ? q.min_replicas : cfg_.min_replicas;
   uint8_t final = q.final_replicas ? q.final_replicas : cfg_.final_replicas;
   if (min == 0 || min > final || final > cfg_.storage_hosts.size())
-    return error{errc::invalid_argument,
-                 "need 1 <= min (" + std::to_string(min) + ") <= final (" + std::to_string(final) +
-                     ") <= storage hosts (" + std::to_string(cfg_.storage_hosts.size()) + ")"};
+    return error{errc::invalid_argument, "need 1 <= min (" + std::to_string(min) + ") <= final (" +
+                                             std::to_string(final) + ") <= storage hosts (" +
+                                             std::to_string(cfg_.storage_hosts.size()) + ")"};
   auto e = txn.get_entry(q.parent_id, q.name);
   if (!e) return e.err();
   if (e->has_value())
@@ -92,8 +91,7 @@ result<file_create_reply> meta_shard_state::file_create(meta_txn& txn, const fil
   return out;
 }
 
-result<file_commit_reply> meta_shard_state::file_commit(meta_txn& txn,
-                                                        const file_commit_request& q,
+result<file_commit_reply> meta_shard_state::file_commit(meta_txn& txn, const file_commit_request& q,
                                                         int64_t now_ms) {
   auto found = require_inode(txn, q.file_id, false);
   if (!found) return found.err();
@@ -107,8 +105,8 @@ result<file_commit_reply> meta_shard_state::file_commit(meta_txn& txn,
   std::vector<const chunk_commit*> by_index(inode.chunks.size(), nullptr);
   for (auto& c : q.chunks) {
     if (c.index >= by_index.size() || by_index[c.index] != nullptr)
-      return error{errc::invalid_argument, "chunk " + std::to_string(c.index) +
-                                               " is out of range or named twice"};
+      return error{errc::invalid_argument,
+                   "chunk " + std::to_string(c.index) + " is out of range or named twice"};
     by_index[c.index] = &c;
   }
   for (auto& chunk : inode.chunks) {
@@ -121,7 +119,8 @@ result<file_commit_reply> meta_shard_state::file_commit(meta_txn& txn,
     chunk.replicas.clear();
     for (host_id h : c.replicas) {
       if (!is_storage_host(h))
-        return error{errc::invalid_argument, "host " + std::to_string(h) + " is not a storage host"};
+        return error{errc::invalid_argument,
+                     "host " + std::to_string(h) + " is not a storage host"};
       if (!chunk.find_replica(h)) chunk.replicas.push_back({h, replica_state::live});
     }
     if (chunk.replicas.size() < inode.min_replicas)
@@ -144,8 +143,7 @@ result<file_commit_reply> meta_shard_state::file_commit(meta_txn& txn,
     auto live = static_cast<uint8_t>(chunk.live_count());
     if (live < inode.final_replicas)
       META_TRY(txn.put_under_replicated(
-          {live, key},
-          {repair_reason::under_replicated, live, inode.final_replicas, now_ms}));
+          {live, key}, {repair_reason::under_replicated, live, inode.final_replicas, now_ms}));
   }
   META_TRY(txn.put_inode(inode));
   uint64_t size = inode.size;
@@ -214,8 +212,8 @@ status meta_shard_state::drop_inode(meta_txn& txn, const inode_record& inode) {
 // Moves a chunk's queue entry from its old live count to its new one, keeping when it
 // first became under-replicated; removes it once the chunk has `final` live replicas.
 status meta_shard_state::requeue(meta_txn& txn, chunk_key chunk, uint32_t live_before,
-                                 uint32_t live_after, uint8_t final_replicas,
-                                 repair_reason reason, int64_t now_ms) {
+                                 uint32_t live_after, uint8_t final_replicas, repair_reason reason,
+                                 int64_t now_ms) {
   under_replicated_key old_key{static_cast<uint8_t>(live_before), chunk};
   auto old = txn.get_under_replicated(old_key);
   if (!old) return old.err();
@@ -236,9 +234,11 @@ result<replica_add_reply> meta_shard_state::replica_add(meta_txn& txn, const rep
   if (!found) return found.err();
   inode_record inode = std::move(found.value());
   if (q.index >= inode.chunks.size())
-    return error{errc::not_found, file_text(q.file_id) + " has no chunk " + std::to_string(q.index)};
+    return error{errc::not_found,
+                 file_text(q.file_id) + " has no chunk " + std::to_string(q.index)};
   if (!is_storage_host(q.host))
-    return error{errc::invalid_argument, "host " + std::to_string(q.host) + " is not a storage host"};
+    return error{errc::invalid_argument,
+                 "host " + std::to_string(q.host) + " is not a storage host"};
   auto& chunk = inode.chunks[q.index];
   if (q.crc != chunk.crc)
     return error{errc::corrupt, "replica on host " + std::to_string(q.host) +
@@ -247,8 +247,10 @@ result<replica_add_reply> meta_shard_state::replica_add(meta_txn& txn, const rep
   uint32_t before = chunk.live_count();
   auto* rep = chunk.find_replica(q.host);
   if (rep && rep->state == replica_state::live) return replica_add_reply{};
-  if (rep) rep->state = replica_state::live;
-  else chunk.replicas.push_back({q.host, replica_state::live});
+  if (rep)
+    rep->state = replica_state::live;
+  else
+    chunk.replicas.push_back({q.host, replica_state::live});
   chunk_key key{inode.id, q.index};
   META_TRY(txn.put_node_chunk(q.host, key));
   META_TRY(requeue(txn, key, before, chunk.live_count(), inode.final_replicas,
@@ -264,7 +266,8 @@ result<corrupt_report_reply> meta_shard_state::corrupt_report(meta_txn& txn,
   if (!found) return found.err();
   inode_record inode = std::move(found.value());
   if (q.index >= inode.chunks.size())
-    return error{errc::not_found, file_text(q.file_id) + " has no chunk " + std::to_string(q.index)};
+    return error{errc::not_found,
+                 file_text(q.file_id) + " has no chunk " + std::to_string(q.index)};
   auto& chunk = inode.chunks[q.index];
   auto* rep = chunk.find_replica(q.host);
   if (!rep)

@@ -16,8 +16,8 @@ std::string dir_text(inode_id dir) { return "directory " + std::to_string(dir); 
 
 status meta_shard_state::require_marker(meta_txn& txn, inode_id dir) {
   if (home_shard(dir) != cfg_.shard)
-    return error{errc::not_found, dir_text(dir) + " does not live on shard " +
-                                      std::to_string(cfg_.shard)};
+    return error{errc::not_found,
+                 dir_text(dir) + " does not live on shard " + std::to_string(cfg_.shard)};
   auto m = txn.get_dir(dir);
   if (!m) return m.err();
   if (!m->has_value()) return error{errc::not_found, "no " + dir_text(dir)};
@@ -109,8 +109,7 @@ result<link_reply> meta_shard_state::link(meta_txn& txn, const link_request& q) 
   if (q.id == 0 || q.kind > entry_kind::directory)
     return error{errc::invalid_argument, "link needs a valid kind and a nonzero id"};
   META_TRY(require_marker(txn, q.parent_id));
-  if (q.kind == entry_kind::directory)
-    META_TRY(check_not_ancestor(txn, q.id, q.parent_id));
+  if (q.kind == entry_kind::directory) META_TRY(check_not_ancestor(txn, q.id, q.parent_id));
   entry_record wanted{q.kind, q.id};
   auto e = txn.get_entry(q.parent_id, q.name);
   if (!e) return e.err();
@@ -128,9 +127,10 @@ result<unlink_reply> meta_shard_state::unlink(meta_txn& txn, const unlink_reques
   auto e = txn.get_entry(q.parent_id, q.name);
   if (!e) return e.err();
   if (!e->has_value() || (q.expect_id != 0 && (*e)->id != q.expect_id))
-    return error{errc::not_found, "no " + quoted(q.name) +
-                                      (q.expect_id ? " with id " + std::to_string(q.expect_id) : "") +
-                                      " in " + dir_text(q.parent_id)};
+    return error{errc::not_found,
+                 "no " + quoted(q.name) +
+                     (q.expect_id ? " with id " + std::to_string(q.expect_id) : "") + " in " +
+                     dir_text(q.parent_id)};
   unlink_reply out{(*e)->kind, (*e)->id, false};
   bool local = home_shard(out.id) == cfg_.shard;
   if (!q.keep_inode && local && out.kind == entry_kind::file) {
@@ -162,8 +162,8 @@ result<dir_remove_reply> meta_shard_state::dir_remove(meta_txn& txn, const dir_r
   auto child = txn.list_entries(q.dir_id, "", 1);
   if (!child) return child.err();
   if (!child->empty())
-    return error{errc::not_empty, dir_text(q.dir_id) + " is not empty (has " +
-                                      quoted(child->front().name) + ")"};
+    return error{errc::not_empty,
+                 dir_text(q.dir_id) + " is not empty (has " + quoted(child->front().name) + ")"};
   META_TRY(txn.delete_dir(q.dir_id));
   META_TRY(update_counters(txn, [](meta_counters& c) { --c.directories; }));
   return dir_remove_reply{};

@@ -94,10 +94,10 @@ struct meta_counters {
   // runs ahead of the counters handed out (id_allocator.hpp). Stored under the key
   // "next_counter", whose old meaning (the next counter) is a valid ceiling too.
   uint64_t counter_ceiling = first_counter;
-  uint64_t files = 0;                     // committed inodes
-  uint64_t directories = 0;               // directory markers
-  uint64_t bytes = 0;                     // sum of committed sizes
-  uint64_t pending = 0;                   // pending inodes
+  uint64_t files = 0;        // committed inodes
+  uint64_t directories = 0;  // directory markers
+  uint64_t bytes = 0;        // sum of committed sizes
+  uint64_t pending = 0;      // pending inodes
 };
 
 }  // namespace cairn

@@ -105,8 +105,10 @@ result<index_entry> chunk_index::get(const chunk_key& key) const {
   MDB_val v{};
   int rc = mdb_get(txn, dbi_, &kv, &v);
   result<index_entry> out = error{errc::not_found, "no such chunk"};
-  if (rc == 0) out = decode_entry(v);
-  else if (rc != MDB_NOTFOUND) out = lmdb_error(rc, "index lookup failed");
+  if (rc == 0)
+    out = decode_entry(v);
+  else if (rc != MDB_NOTFOUND)
+    out = lmdb_error(rc, "index lookup failed");
   mdb_txn_abort(txn);
   return out;
 }
@@ -153,7 +155,8 @@ result<index_apply_receipt> chunk_index::apply(const std::vector<index_op>& ops)
   return receipt;
 }
 
-status chunk_index::scan(const std::function<void(const chunk_key&, const index_entry&)>& fn) const {
+status chunk_index::scan(
+    const std::function<void(const chunk_key&, const index_entry&)>& fn) const {
   MDB_txn* txn = nullptr;
   if (int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn); rc != 0)
     return lmdb_error(rc, "cannot begin a read txn");

@@ -147,10 +147,9 @@ result<chunk_receipt> disk_chunk_store::append(const chunk_key& key, std::string
   uint64_t record_bytes = segment_record_header_bytes + bytes.size();
   uint64_t need = footprint(record_bytes);
   if (uint64_t room = free_bytes(); need > room)
-    return error{errc::no_space, "chunk record of " + std::to_string(record_bytes) +
-                                     " bytes (" + std::to_string(need) +
-                                     " with padding) does not fit in " + std::to_string(room) +
-                                     " free bytes"};
+    return error{errc::no_space, "chunk record of " + std::to_string(record_bytes) + " bytes (" +
+                                     std::to_string(need) + " with padding) does not fit in " +
+                                     std::to_string(room) + " free bytes"};
   if (needs_roll(record_bytes))
     if (auto st = roll_segment(); !st) return st.err();
   auto& seg = segments_.at(active_);

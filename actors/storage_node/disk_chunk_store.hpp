@@ -26,8 +26,8 @@
 namespace cairn {
 
 struct disk_chunk_store_options {
-  std::string data_dir;             // created if missing
-  uint64_t capacity_bytes = 0;      // quota on segment bytes; 0 = the filesystem's free space
+  std::string data_dir;         // created if missing
+  uint64_t capacity_bytes = 0;  // quota on segment bytes; 0 = the filesystem's free space
   uint64_t segment_bytes_max = uint64_t{1} << 30;
   uint64_t index_map_bytes = uint64_t{16} << 30;  // LMDB map: address space, not disk
   // Memory a batch is packed in before it is written; a multiple of segment_block_bytes.
@@ -72,12 +72,12 @@ class disk_chunk_store final : public chunk_store {
   chunk_index index_;
   std::map<uint32_t, segment_file> segments_;
   uint32_t active_ = 0;
-  batch_writer writer_;      // packs the open batch for the active segment
+  batch_writer writer_;  // packs the open batch for the active segment
   // Sum of segment sizes, the open batch included as it will be once padded.
   uint64_t used_bytes_ = 0;
   uint64_t batch_used_bytes_ = 0;  // the open batch's share of used_bytes_
-  uint64_t chunks_ = 0;      // committed
-  uint64_t bytes_ = 0;       // committed payload bytes
+  uint64_t chunks_ = 0;            // committed
+  uint64_t bytes_ = 0;             // committed payload bytes
 
   std::vector<index_op> batch_ops_;
   std::map<uint32_t, uint64_t> batch_start_;  // segment -> its size before the batch

@@ -20,9 +20,9 @@ result<chunk_put_request> read_chunk_put_request(const envelope_reader& env) {
   return guarded([&]() -> result<chunk_put_request> {
     auto p = env.payload<wire::ChunkPutRequest>();
     auto data = p.getData();
-    return chunk_put_request{chunk_key{p.getFileId(), p.getIndex()},
-                             std::string_view(reinterpret_cast<const char*>(data.begin()),
-                                              data.size())};
+    return chunk_put_request{
+        chunk_key{p.getFileId(), p.getIndex()},
+        std::string_view(reinterpret_cast<const char*>(data.begin()), data.size())};
   });
 }
 
@@ -46,8 +46,8 @@ std::string make_chunk_get_reply(const envelope_header& request, const chunk_dat
   envelope_builder b(reply_header(request, wire::MessageKind::CHUNK_GET_REPLY));
   auto p = b.init_payload<wire::ChunkGetReply>();
   p.setCrc(chunk.crc);
-  p.setData(kj::arrayPtr(reinterpret_cast<const capnp::byte*>(chunk.bytes.data()),
-                         chunk.bytes.size()));
+  p.setData(
+      kj::arrayPtr(reinterpret_cast<const capnp::byte*>(chunk.bytes.data()), chunk.bytes.size()));
   return b.finish();
 }
 

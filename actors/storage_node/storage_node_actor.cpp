@@ -46,10 +46,10 @@ void deliver(storage_actor* self, const std::vector<op_reply>& replies) {
     auto it = st.pending.find(r.ticket);
     CAIRN_ASSERT(it != st.pending.end());
     if (r.code != errc::ok)
-      st.log->warn("trace={:016x} {} failed: {}", it->second.request.trace_id,
-                   it->second.request.kind == wire::MessageKind::CHUNK_DELETE_REQUEST ? "delete"
-                                                                                      : "put",
-                   error{r.code, r.message}.to_string());
+      st.log->warn(
+          "trace={:016x} {} failed: {}", it->second.request.trace_id,
+          it->second.request.kind == wire::MessageKind::CHUNK_DELETE_REQUEST ? "delete" : "put",
+          error{r.code, r.message}.to_string());
     it->second.promise.deliver(encode_reply(it->second, r));
     st.pending.erase(it);
   }
@@ -129,16 +129,19 @@ caf::result<std::string> on_frame(storage_actor* self, std::string& frame) {
   }
   auto& env = *opened.value();
   switch (env.kind()) {
-    case wire::MessageKind::CHUNK_PUT_REQUEST: return on_put(self, env);
-    case wire::MessageKind::CHUNK_GET_REQUEST: return on_get(self, env);
-    case wire::MessageKind::CHUNK_DELETE_REQUEST: return on_delete(self, env);
+    case wire::MessageKind::CHUNK_PUT_REQUEST:
+      return on_put(self, env);
+    case wire::MessageKind::CHUNK_GET_REQUEST:
+      return on_get(self, env);
+    case wire::MessageKind::CHUNK_DELETE_REQUEST:
+      return on_delete(self, env);
     case wire::MessageKind::NODE_STATS_REQUEST:
       return make_node_stats_reply(env.header(), st.opt.host, st.store->stats());
     default:
       return make_error_reply(
-          env.header(), {errc::invalid_argument,
-                         "a storage node does not handle message kind " +
-                             std::to_string(static_cast<uint16_t>(env.kind()))});
+          env.header(),
+          {errc::invalid_argument, "a storage node does not handle message kind " +
+                                       std::to_string(static_cast<uint16_t>(env.kind()))});
   }
 }
 
@@ -146,8 +149,8 @@ caf::behavior storage_node_actor(storage_actor* self, store_box box, storage_nod
   auto& st = self->state;
   st.opt = opt;
   st.store = std::move(*box);
-  st.logic = storage_node_state(
-      storage_node_limits{opt.group_commit_max, opt.group_commit_bytes_max});
+  st.logic =
+      storage_node_state(storage_node_limits{opt.group_commit_max, opt.group_commit_bytes_max});
   st.log = module_log("storage");
   // A clean stop answers the open batch before the store closes with the state.
   self->set_exit_handler([self](caf::exit_msg& msg) {
@@ -187,8 +190,9 @@ result<caf::actor> spawn_storage_node(caf::actor_system& sys, registry& reg,
   caf::actor actor = opt.detached ? sys.spawn<caf::detached>(storage_node_actor, box, opt)
                                   : sys.spawn(storage_node_actor, box, opt);
   reg.put(address{opt.host, storage_actor_name}, actor);
-  module_log("storage")->info("trace={:016x} storage node on host {} serving {} chunks ({} bytes) from {}",
-                              uint64_t{0}, opt.host, stats.chunks, stats.bytes, opt.data_dir);
+  module_log("storage")->info(
+      "trace={:016x} storage node on host {} serving {} chunks ({} bytes) from {}", uint64_t{0},
+      opt.host, stats.chunks, stats.bytes, opt.data_dir);
   return actor;
 }
 

@@ -21,11 +21,11 @@ class registry;
 
 struct storage_node_options {
   host_id host = 0;
-  std::string data_dir;           // created if missing
-  uint64_t capacity_bytes = 0;    // 0 = filesystem free space
+  std::string data_dir;         // created if missing
+  uint64_t capacity_bytes = 0;  // 0 = filesystem free space
   uint32_t group_commit_max = 256;
   size_t frame_bytes_max = 5u << 20;
-  bool detached = true;           // blocking disk I/O gets its own thread; the simulation will pass false
+  bool detached = true;  // blocking disk I/O gets its own thread; the simulation will pass false
   uint64_t group_commit_bytes_max = uint64_t{64} << 20;  // put bytes folded into one commit
 };
 

@@ -41,8 +41,8 @@ batch_effects storage_node_state::after_staging() {
   }
   // Past a bound the batch commits before the next message; the flush already on its
   // way then commits whatever was staged after.
-  effects.commit_now = staged_.size() >= limits_.group_commit_max ||
-                       staged_bytes_ >= limits_.group_commit_bytes_max;
+  effects.commit_now =
+      staged_.size() >= limits_.group_commit_max || staged_bytes_ >= limits_.group_commit_bytes_max;
   return effects;
 }
 

@@ -18,7 +18,7 @@
 namespace cairn {
 
 struct storage_node_limits {
-  uint32_t group_commit_max = 256;                   // requests per batch
+  uint32_t group_commit_max = 256;                       // requests per batch
   uint64_t group_commit_bytes_max = uint64_t{64} << 20;  // put payload bytes per batch
 };
 
@@ -43,12 +43,12 @@ struct storage_node_counters {
   uint64_t puts = 0;
   uint64_t deletes = 0;
   uint64_t reads = 0;
-  uint64_t corrupt_reads = 0;      // reads refused because the CRC did not match
-  uint64_t batches = 0;            // commits that succeeded
+  uint64_t corrupt_reads = 0;  // reads refused because the CRC did not match
+  uint64_t batches = 0;        // commits that succeeded
   uint64_t batches_failed = 0;
-  uint64_t batch_ops_max = 0;      // the largest batch committed
-  uint64_t bad_frames = 0;         // frames that did not open as an envelope
-  uint64_t malformed_payloads = 0; // envelopes whose payload did not decode
+  uint64_t batch_ops_max = 0;       // the largest batch committed
+  uint64_t bad_frames = 0;          // frames that did not open as an envelope
+  uint64_t malformed_payloads = 0;  // envelopes whose payload did not decode
 };
 
 class storage_node_state {

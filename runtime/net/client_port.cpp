@@ -63,7 +63,8 @@ void route(port_broker* self, caf::io::connection_handle hdl, std::string frame)
   if (!routed->destination)
     return write_frame(self, hdl, make_error_reply(header, no_such_actor(header.destination)));
   if (conn.inflight >= self->state.cfg.inflight_per_connection_max)
-    return write_frame(self, hdl, make_error_reply(header, {errc::overloaded, "too many requests in flight"}));
+    return write_frame(self, hdl,
+                       make_error_reply(header, {errc::overloaded, "too many requests in flight"}));
   ++conn.inflight;
   auto timeout = std::chrono::milliseconds(self->state.cfg.request_timeout_ms);
   auto release = [self, hdl] {
@@ -90,8 +91,10 @@ caf::behavior client_port_actor(port_broker* self, registry* reg, client_port_co
   self->state.log = module_log("net");
   // spawn_server would listen on every address; a doorman added here binds cfg.host.
   auto bound = self->add_tcp_doorman(cfg.port, cfg.host.c_str(), true);
-  if (bound) self->state.bound_port = bound->second;
-  else self->state.bind_error = self->system().render(bound.error());
+  if (bound)
+    self->state.bound_port = bound->second;
+  else
+    self->state.bind_error = self->system().render(bound.error());
   return {
       [self](caf::get_atom) -> caf::result<uint16_t> {
         if (self->state.bound_port == 0) {
@@ -105,7 +108,8 @@ caf::behavior client_port_actor(port_broker* self, registry* reg, client_port_co
         auto& st = self->state;
         if (st.connections.size() >= st.cfg.connections_max) {
           st.reg->counters().connections_refused++;
-          st.log->warn("trace=0000000000000000 refusing connection: {} open", st.connections.size());
+          st.log->warn("trace=0000000000000000 refusing connection: {} open",
+                       st.connections.size());
           self->close(msg.handle);
           return;
         }
@@ -149,7 +153,9 @@ result<client_port_handle> spawn_client_port(caf::actor_system& sys, registry& r
   result<client_port_handle> out = error{errc::internal, "no answer from the client port"};
   self->request(broker, std::chrono::seconds(10), caf::get_atom::value)
       .receive(
-          [&](uint16_t port) { out = client_port_handle{caf::actor_cast<caf::actor>(broker), port}; },
+          [&](uint16_t port) {
+            out = client_port_handle{caf::actor_cast<caf::actor>(broker), port};
+          },
           [&](caf::error& err) {
             out = error{errc::unavailable, "cannot listen on " + cfg.host + ":" +
                                                std::to_string(cfg.port) + ": " + sys.render(err)};

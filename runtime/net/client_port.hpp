@@ -15,7 +15,7 @@ namespace cairn {
 
 struct client_port_config {
   std::string host = "127.0.0.1";
-  uint16_t port = 7400;                 // 0: any free port
+  uint16_t port = 7400;  // 0: any free port
   size_t frame_bytes_max = 5u << 20;
   uint32_t request_timeout_ms = 10000;  // local actor must answer within this
   uint32_t connections_max = 256;

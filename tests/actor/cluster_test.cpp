@@ -109,7 +109,8 @@ TEST_CASE("concurrent puts from many threads are all readable and counted by sta
     threads.emplace_back([&, t] {
       for (int i = 0; i < 10; ++i) {
         auto path = "/many/t" + std::to_string(t) + "-" + std::to_string(i);
-        if (!c.put(path, memory_source(bytes_of(1000 + i, static_cast<char>(t))), {}).ok()) ++failures;
+        if (!c.put(path, memory_source(bytes_of(1000 + i, static_cast<char>(t))), {}).ok())
+          ++failures;
       }
     });
   for (auto& th : threads) th.join();

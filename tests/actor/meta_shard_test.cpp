@@ -134,7 +134,9 @@ struct actor_fixture {
     result<std::string> out = error{errc::timeout, "no reply"};
     self->request(meta, reply_timeout, envelope_atom::value, frame)
         .receive([&](std::string& reply) { out = std::move(reply); },
-                 [&](caf::error& err) { out = error{errc::internal, sys->render(err)}; });
+                 [&](caf::error& err) {
+                   out = error{errc::internal, sys->render(err)};
+                 });
     return out;
   }
 };
@@ -147,14 +149,17 @@ TEST_CASE("many concurrent creates and commits are all answered and are then vis
   caf::scoped_actor self{*f.sys};
   // All creates in flight at once, then all commits: the actor folds them into batches.
   std::vector<std::string> creates(files);
-  for (int i = 0; i < files; ++i) self->send(f.meta, envelope_atom::value, file_create("f" + std::to_string(i), 3000, i));
+  for (int i = 0; i < files; ++i)
+    self->send(f.meta, envelope_atom::value, file_create("f" + std::to_string(i), 3000, i));
   std::vector<std::unique_ptr<envelope_reader>> created(files);
   for (int i = 0; i < files; ++i)
-    self->receive([&](std::string& frame) {
-      auto r = open_reply(frame);
-      REQUIRE(r->kind() == wire::MessageKind::FILE_CREATE_REPLY);
-      created[r->header().correlation_id] = std::move(r);
-    }, caf::after(reply_timeout) >> [] { FAIL("no create reply"); });
+    self->receive(
+        [&](std::string& frame) {
+          auto r = open_reply(frame);
+          REQUIRE(r->kind() == wire::MessageKind::FILE_CREATE_REPLY);
+          created[r->header().correlation_id] = std::move(r);
+        },
+        caf::after(reply_timeout) >> [] { FAIL("no create reply"); });
   std::set<uint64_t> ids;
   for (int i = 0; i < files; ++i) {
     REQUIRE(created[i] != nullptr);
@@ -166,11 +171,14 @@ TEST_CASE("many concurrent creates and commits are all answered and are then vis
   CHECK(ids.size() == files);
   int committed = 0;
   for (int i = 0; i < files; ++i)
-    self->receive([&](std::string& frame) {
-      auto r = open_reply(frame);
-      if (r->kind() == wire::MessageKind::ERROR_REPLY) FAIL_CHECK(read_error_reply(*r).to_string());
-      committed += r->kind() == wire::MessageKind::FILE_COMMIT_REPLY;
-    }, caf::after(reply_timeout) >> [] { FAIL("no commit reply"); });
+    self->receive(
+        [&](std::string& frame) {
+          auto r = open_reply(frame);
+          if (r->kind() == wire::MessageKind::ERROR_REPLY)
+            FAIL_CHECK(read_error_reply(*r).to_string());
+          committed += r->kind() == wire::MessageKind::FILE_COMMIT_REPLY;
+        },
+        caf::after(reply_timeout) >> [] { FAIL("no commit reply"); });
   CHECK(committed == files);
   auto found = f.call(lookup("f17"));
   REQUIRE(found.ok());
@@ -259,10 +267,12 @@ TEST_CASE("unlinking a file sends chunk deletions to its storage nodes until gc 
   CHECK(gone->payload<wire::UnlinkReply>().getInodeDropped());
   std::set<std::pair<host_id, uint32_t>> deleted;
   for (int i = 0; i < 6; ++i)  // 2 chunks x 3 replicas
-    self->receive([&](host_id h, uint64_t file, uint32_t index) {
-      CHECK(file == file_id);
-      deleted.insert({h, index});
-    }, caf::after(reply_timeout) >> [] { FAIL("no chunk deletion arrived"); });
+    self->receive(
+        [&](host_id h, uint64_t file, uint32_t index) {
+          CHECK(file == file_id);
+          deleted.insert({h, index});
+        },
+        caf::after(reply_timeout) >> [] { FAIL("no chunk deletion arrived"); });
   CHECK(deleted.size() == 6);
   // The queue empties once the confirmations commit; each stats read is a round trip.
   uint64_t pending = 1;

@@ -200,7 +200,8 @@ TEST_CASE_FIXTURE(storage_fixture, "a storage node refuses a put past its capaci
   CHECK(error_code_of(ask(node, make_chunk_get_request(header(), {2, 1}))) == errc::not_found);
 }
 
-TEST_CASE_FIXTURE(storage_fixture, "acknowledged chunks are served by a new node on the same data dir") {
+TEST_CASE_FIXTURE(storage_fixture,
+                  "acknowledged chunks are served by a new node on the same data dir") {
   auto node = spawn();
   REQUIRE(ask(node, make_chunk_put_request(header(), {5, 5}, chunk_bytes(5))).reply->kind() ==
           wire::MessageKind::CHUNK_PUT_REPLY);
@@ -219,10 +220,12 @@ TEST_CASE_FIXTURE(storage_fixture, "a storage node on the shared scheduler serve
   CHECK(put.reply->kind() == wire::MessageKind::CHUNK_PUT_REPLY);
   auto got = ask(node, make_chunk_get_request(header(), {6, 1}));
   REQUIRE(got.reply->kind() == wire::MessageKind::CHUNK_GET_REPLY);
-  CHECK(got.reply->payload<wire::ChunkGetReply>().getCrc() == put.reply->payload<wire::ChunkPutReply>().getCrc());
+  CHECK(got.reply->payload<wire::ChunkGetReply>().getCrc() ==
+        put.reply->payload<wire::ChunkPutReply>().getCrc());
 }
 
-TEST_CASE_FIXTURE(storage_fixture, "spawning a storage node on an unusable data dir fails with io_error") {
+TEST_CASE_FIXTURE(storage_fixture,
+                  "spawning a storage node on an unusable data dir fails with io_error") {
   storage_node_options opt;
   opt.host = node_host;
   opt.data_dir = "/proc/cairn-no-such-place";

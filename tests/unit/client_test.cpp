@@ -15,7 +15,7 @@ TEST_CASE("a write is committable once every chunk has min acks, not before") {
   q.on_ack(0, 2, 0xAA);
   CHECK_FALSE(q.committable());  // chunk 1 has nothing yet
   q.on_ack(1, 3, 0xBB);
-  q.on_ack(1, 3, 0xBB);          // a duplicate answer counts once
+  q.on_ack(1, 3, 0xBB);  // a duplicate answer counts once
   CHECK_FALSE(q.committable());
   q.on_ack(1, 1, 0xBB);
   CHECK(q.committable());
@@ -39,7 +39,8 @@ TEST_CASE("a chunk that can no longer reach min fails the write with a retryable
   CHECK(is_retryable(q.failure_code()));
 }
 
-TEST_CASE("a full disk is reported as no_space, and an ack with the wrong checksum does not count") {
+TEST_CASE(
+    "a full disk is reported as no_space, and an ack with the wrong checksum does not count") {
   write_quorum q(2, 2);
   q.add_chunk(0, 2, 7, 1);
   q.on_ack(0, 1, 8);  // stored other bytes
@@ -52,8 +53,13 @@ TEST_CASE("a full disk is reported as no_space, and an ack with the wrong checks
 }
 
 TEST_CASE("reads try live replicas first, rotated, then missing ones, never corrupt ones") {
-  chunk_info c{0, 1, 1, {{1, replica_state::live}, {2, replica_state::corrupt},
-                         {3, replica_state::live}, {4, replica_state::missing}}};
+  chunk_info c{0,
+               1,
+               1,
+               {{1, replica_state::live},
+                {2, replica_state::corrupt},
+                {3, replica_state::live},
+                {4, replica_state::missing}}};
   CHECK(replica_read_order(c, 0) == std::vector<host_id>{1, 3, 4});
   CHECK(replica_read_order(c, 1) == std::vector<host_id>{3, 1, 4});
   chunk_info none{0, 1, 1, {{2, replica_state::corrupt}}};

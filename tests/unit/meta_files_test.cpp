@@ -166,10 +166,16 @@ TEST_CASE("ids are unique and are never reused after a reopen") {
 class failing_queue_txn final : public meta_txn {
  public:
   explicit failing_queue_txn(meta_txn& t) : t_(t) {}
-  result<std::optional<entry_record>> get_entry(inode_id p, std::string_view n) override { return t_.get_entry(p, n); }
-  status put_entry(inode_id p, std::string_view n, const entry_record& e) override { return t_.put_entry(p, n, e); }
+  result<std::optional<entry_record>> get_entry(inode_id p, std::string_view n) override {
+    return t_.get_entry(p, n);
+  }
+  status put_entry(inode_id p, std::string_view n, const entry_record& e) override {
+    return t_.put_entry(p, n, e);
+  }
   status delete_entry(inode_id p, std::string_view n) override { return t_.delete_entry(p, n); }
-  result<std::vector<named_entry>> list_entries(inode_id p, std::string_view s, size_t l) override { return t_.list_entries(p, s, l); }
+  result<std::vector<named_entry>> list_entries(inode_id p, std::string_view s, size_t l) override {
+    return t_.list_entries(p, s, l);
+  }
   result<std::optional<dir_record>> get_dir(inode_id d) override { return t_.get_dir(d); }
   status put_dir(inode_id d, const dir_record& r) override { return t_.put_dir(d, r); }
   status delete_dir(inode_id d) override { return t_.delete_dir(d); }
@@ -178,18 +184,32 @@ class failing_queue_txn final : public meta_txn {
   status delete_inode(inode_id i) override { return t_.delete_inode(i); }
   status put_node_chunk(host_id h, chunk_key c) override { return t_.put_node_chunk(h, c); }
   status delete_node_chunk(host_id h, chunk_key c) override { return t_.delete_node_chunk(h, c); }
-  result<std::vector<chunk_key>> scan_node_chunks(host_id h, chunk_key a, size_t l) override { return t_.scan_node_chunks(h, a, l); }
-  result<std::optional<under_replicated_record>> get_under_replicated(const under_replicated_key& k) override { return t_.get_under_replicated(k); }
-  status put_under_replicated(const under_replicated_key&, const under_replicated_record&) override {
+  result<std::vector<chunk_key>> scan_node_chunks(host_id h, chunk_key a, size_t l) override {
+    return t_.scan_node_chunks(h, a, l);
+  }
+  result<std::optional<under_replicated_record>> get_under_replicated(
+      const under_replicated_key& k) override {
+    return t_.get_under_replicated(k);
+  }
+  status put_under_replicated(const under_replicated_key&,
+                              const under_replicated_record&) override {
     return error{errc::io_error, "injected"};
   }
-  status delete_under_replicated(const under_replicated_key& k) override { return t_.delete_under_replicated(k); }
-  result<std::vector<std::pair<under_replicated_key, under_replicated_record>>> scan_under_replicated(size_t l) override { return t_.scan_under_replicated(l); }
+  status delete_under_replicated(const under_replicated_key& k) override {
+    return t_.delete_under_replicated(k);
+  }
+  result<std::vector<std::pair<under_replicated_key, under_replicated_record>>>
+  scan_under_replicated(size_t l) override {
+    return t_.scan_under_replicated(l);
+  }
   result<uint64_t> count_under_replicated() override { return t_.count_under_replicated(); }
   result<std::optional<gc_record>> get_gc(chunk_key c) override { return t_.get_gc(c); }
   status put_gc(chunk_key c, const gc_record& r) override { return t_.put_gc(c, r); }
   status delete_gc(chunk_key c) override { return t_.delete_gc(c); }
-  result<std::vector<std::pair<chunk_key, gc_record>>> scan_gc(std::optional<chunk_key> a, size_t l) override { return t_.scan_gc(a, l); }
+  result<std::vector<std::pair<chunk_key, gc_record>>> scan_gc(std::optional<chunk_key> a,
+                                                               size_t l) override {
+    return t_.scan_gc(a, l);
+  }
   result<uint64_t> count_gc() override { return t_.count_gc(); }
   result<std::optional<meta_counters>> get_counters() override { return t_.get_counters(); }
   status put_counters(const meta_counters& c) override { return t_.put_counters(c); }

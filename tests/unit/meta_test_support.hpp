@@ -25,7 +25,8 @@ inline std::vector<placement_host> three_racks(size_t hosts_per_rack = 1) {
   host_id id = 1;
   for (int rack = 0; rack < 3; ++rack)
     for (size_t i = 0; i < hosts_per_rack; ++i, ++id)
-      out.push_back({id, {"r", "dc", "c", "rack" + std::to_string(rack), "h" + std::to_string(id)}, true});
+      out.push_back(
+          {id, {"r", "dc", "c", "rack" + std::to_string(rack), "h" + std::to_string(id)}, true});
   return out;
 }
 
@@ -79,8 +80,10 @@ struct meta_fixture {
     auto child = parent.begin_nested();
     REQUIRE(child.ok());
     auto out = state->handle(**child, req, now_ms, r);
-    if (out.reply) REQUIRE((*child)->commit().ok());
-    else (*child)->abort();
+    if (out.reply)
+      REQUIRE((*child)->commit().ok());
+    else
+      (*child)->abort();
     return out;
   }
 

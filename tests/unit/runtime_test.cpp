@@ -128,7 +128,8 @@ name = "c"
   CHECK(c->shard_host(2) == 1);
   auto bad = parse_config("[cluster]\nfinal_replicas = 5\n[[hosts]]\nid=1\nname=\"a\"\n", "t", "/");
   CHECK(bad.code() == errc::invalid_argument);
-  auto typo = parse_config("[cluster]\nchunk_sise = \"1MiB\"\n[[hosts]]\nid=1\nname=\"a\"\n", "t.toml", "/");
+  auto typo = parse_config("[cluster]\nchunk_sise = \"1MiB\"\n[[hosts]]\nid=1\nname=\"a\"\n",
+                           "t.toml", "/");
   CHECK(typo.code() == errc::invalid_argument);
   CHECK(typo.err().message.find("chunk_sise") != std::string::npos);
   CHECK(typo.err().message.find("t.toml:2") != std::string::npos);
@@ -149,7 +150,7 @@ TEST_CASE("derived rng streams are deterministic and independent of each other")
 }
 
 TEST_CASE("mutated and truncated frames never crash the decoder, they fail as corrupt") {
-  envelope_header h{{client_host, "client"}, {1, "meta.0"}, 1, 2, 3,
+  envelope_header h{{client_host, "client"},          {1, "meta.0"}, 1, 2, 3,
                     wire::MessageKind::LOOKUP_REQUEST};
   envelope_builder b(h);
   auto p = b.init_payload<wire::LookupRequest>();
@@ -164,7 +165,8 @@ TEST_CASE("mutated and truncated frames never crash the decoder, they fail as co
     for (int f = 0; f < flips; ++f)
       bad[frame_header_bytes + r.below(bad.size() - frame_header_bytes)] ^=
           static_cast<char>(1 + r.below(255));
-    if (r.below(4) == 0) bad.resize(frame_header_bytes + 8 * r.below((bad.size() - frame_header_bytes) / 8));
+    if (r.below(4) == 0)
+      bad.resize(frame_header_bytes + 8 * r.below((bad.size() - frame_header_bytes) / 8));
     auto env = envelope_reader::open(bad);
     if (!env) {
       CHECK(env.code() == errc::corrupt);

@@ -177,8 +177,8 @@ TEST_CASE("storage: a batch is packed back to back and padded once, up to a 4 Ki
 
 TEST_CASE("storage: odd-sized records over several batches read back after reopen") {
   test::temp_dir dir;
-  const std::vector<size_t> sizes = {1, 4095, 4097, 70000, 0, 4096 - segment_record_header_bytes,
-                                     123457, 3, 8192};
+  const std::vector<size_t> sizes = {
+      1, 4095, 4097, 70000, 0, 4096 - segment_record_header_bytes, 123457, 3, 8192};
   auto chunk_of = [&](size_t i) { return pattern(sizes[i], static_cast<char>('A' + i)); };
   {
     // A write buffer of two blocks: large records also go out in several writes.
@@ -280,8 +280,8 @@ TEST_CASE("storage: a write failing mid-batch fails the whole batch and cuts the
   result<batch_receipt> committed = batch_receipt{};
   {
     file_size_limit limit(committed_size + block);
-    fits = store->append({6, 1}, pattern(1000, 'b'));       // packed, not written
-    fails = store->append({6, 2}, pattern(10000, 'c'));     // fills the buffer: written
+    fits = store->append({6, 1}, pattern(1000, 'b'));    // packed, not written
+    fails = store->append({6, 2}, pattern(10000, 'c'));  // fills the buffer: written
     after = store->append({6, 3}, pattern(10, 'd'));
     committed = store->commit();
   }
@@ -327,9 +327,11 @@ TEST_CASE("storage: segments roll over at segment_bytes_max and every chunk stay
   test::temp_dir dir;
   {
     auto store = open_store(dir.path(), 0, 10000);
-    for (uint32_t i = 0; i < 6; ++i) REQUIRE(store->append({8, i}, pattern(4000, char('a' + i))).ok());
+    for (uint32_t i = 0; i < 6; ++i)
+      REQUIRE(store->append({8, i}, pattern(4000, char('a' + i))).ok());
     REQUIRE(store->commit().ok());
-    for (uint32_t i = 0; i < 6; ++i) CHECK(store->get({8, i})->bytes == pattern(4000, char('a' + i)));
+    for (uint32_t i = 0; i < 6; ++i)
+      CHECK(store->get({8, i})->bytes == pattern(4000, char('a' + i)));
   }
   CHECK(std::filesystem::exists(dir.path() + "/segments/00000002.seg"));
   auto store = open_store(dir.path(), 0, 10000);

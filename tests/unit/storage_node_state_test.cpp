@@ -7,9 +7,7 @@ using namespace cairn;
 
 namespace {
 
-result<chunk_receipt> appended(uint32_t crc, uint32_t length) {
-  return chunk_receipt{crc, length};
-}
+result<chunk_receipt> appended(uint32_t crc, uint32_t length) { return chunk_receipt{crc, length}; }
 
 }  // namespace
 

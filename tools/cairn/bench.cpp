@@ -72,10 +72,16 @@ void report(const bench_options& opt, const run_result& r, format fmt) {
   double p50 = percentile(r.latencies_us, 0.5), p99 = percentile(r.latencies_us, 0.99),
          p999 = percentile(r.latencies_us, 0.999);
   if (fmt == format::json) {
-    nlohmann::json j = {{"op", opt.op}, {"size", opt.size}, {"count", opt.count},
-                        {"inflight", opt.inflight}, {"connections", opt.connections},
-                        {"ok", r.latencies_us.size()}, {"failed", r.failures},
-                        {"seconds", r.seconds}, {"ops_per_s", ops_s}, {"mb_per_s", mb_s},
+    nlohmann::json j = {{"op", opt.op},
+                        {"size", opt.size},
+                        {"count", opt.count},
+                        {"inflight", opt.inflight},
+                        {"connections", opt.connections},
+                        {"ok", r.latencies_us.size()},
+                        {"failed", r.failures},
+                        {"seconds", r.seconds},
+                        {"ops_per_s", ops_s},
+                        {"mb_per_s", mb_s},
                         {"latency_us", {{"p50", p50}, {"p99", p99}, {"p999", p999}}}};
     if (r.failures) j["first_error"] = r.first_error.to_string();
     std::cout << j.dump(2) << "\n";
@@ -105,7 +111,8 @@ std::string payload(uint64_t size, uint64_t seed) {
 
 int cmd_bench(caf::actor_system& sys, const std::string& host, uint16_t port,
               const client_options& copt, const bench_options& opt, format fmt) {
-  if (opt.op != "put" && opt.op != "get") return fail({errc::invalid_argument, "bench takes put or get"});
+  if (opt.op != "put" && opt.op != "get")
+    return fail({errc::invalid_argument, "bench takes put or get"});
   if (opt.inflight == 0 || opt.count == 0 || opt.connections == 0)
     return fail({errc::invalid_argument, "--count, --inflight and --connections must be positive"});
   std::vector<std::unique_ptr<cluster_client>> clients;
@@ -118,7 +125,8 @@ int cmd_bench(caf::actor_system& sys, const std::string& host, uint16_t port,
     clients.push_back(std::move(*client));
   }
   char run_id[32];
-  std::snprintf(run_id, sizeof run_id, "%08llx", static_cast<unsigned long long>(std::random_device{}()));
+  std::snprintf(run_id, sizeof run_id, "%08llx",
+                static_cast<unsigned long long>(std::random_device{}()));
   std::string dir = std::string("/bench/") + run_id;
   if (auto made = clients[0]->mkdir(dir, true); !made) return fail(made.err());
   auto bytes = payload(opt.size, 42);
@@ -136,7 +144,8 @@ int cmd_bench(caf::actor_system& sys, const std::string& host, uint16_t port,
   } else {
     uint64_t population = std::min(opt.count, opt.population_max);
     if (fmt == format::table)
-      std::printf("bench get: writing %llu files to read...\n", static_cast<unsigned long long>(population));
+      std::printf("bench get: writing %llu files to read...\n",
+                  static_cast<unsigned long long>(population));
     auto setup = drive(clients, population, opt.inflight, put_one);
     written = population;
     if (setup.failures) return fail(setup.first_error);

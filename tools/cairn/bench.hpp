@@ -13,11 +13,11 @@
 namespace cairn::cli {
 
 struct bench_options {
-  std::string op;              // put | get
+  std::string op;  // put | get
   uint64_t size = 4096;
   uint64_t count = 1000;
   uint32_t inflight = 16;
-  uint32_t connections = 2;    // client actors, each with its own TCP connection
+  uint32_t connections = 2;        // client actors, each with its own TCP connection
   uint64_t population_max = 1000;  // files a get run reads from
   put_options put;
   bool keep = false;

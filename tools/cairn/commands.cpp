@@ -9,19 +9,23 @@ int fail(const error& err) {
   return exit_status(err.code);
 }
 
-int cmd_put(command_env& env, const std::string& local, const std::string& remote, put_options opt) {
+int cmd_put(command_env& env, const std::string& local, const std::string& remote,
+            put_options opt) {
   auto src = open_file_source(local);
   if (!src) return fail(src.err());
   auto r = env.client->put(remote, *src, opt);
   if (!r) return fail(r.err());
   print_result(env.fmt,
-               {{"path", remote}, {"bytes", r->bytes}, {"chunks", r->chunks},
-                {"crc32c", hex32(r->crc)}, {"under_replicated_chunks", r->under_replicated_chunks}},
+               {{"path", remote},
+                {"bytes", r->bytes},
+                {"chunks", r->chunks},
+                {"crc32c", hex32(r->crc)},
+                {"under_replicated_chunks", r->under_replicated_chunks}},
                "put " + remote + ": " + std::to_string(r->bytes) + " bytes, " +
                    std::to_string(r->chunks) + " chunks, crc32c " + hex32(r->crc) +
-                   (r->under_replicated_chunks
-                        ? ", " + std::to_string(r->under_replicated_chunks) + " chunks below final (queued for repair)"
-                        : ""));
+                   (r->under_replicated_chunks ? ", " + std::to_string(r->under_replicated_chunks) +
+                                                     " chunks below final (queued for repair)"
+                                               : ""));
   return 0;
 }
 
@@ -32,13 +36,16 @@ int cmd_get(command_env& env, const std::string& remote, const std::string& loca
   if (!r) return fail(r.err());
   if (local == "-") return 0;  // the bytes are the output
   print_result(env.fmt,
-               {{"path", remote}, {"bytes", r->bytes}, {"chunks", r->chunks},
-                {"crc32c", hex32(r->crc)}, {"replica_fallbacks", r->replica_fallbacks}},
+               {{"path", remote},
+                {"bytes", r->bytes},
+                {"chunks", r->chunks},
+                {"crc32c", hex32(r->crc)},
+                {"replica_fallbacks", r->replica_fallbacks}},
                "get " + remote + ": " + std::to_string(r->bytes) + " bytes to " + local +
                    ", crc32c " + hex32(r->crc) +
-                   (r->replica_fallbacks ? ", " + std::to_string(r->replica_fallbacks) +
-                                               " replica reads failed over"
-                                         : ""));
+                   (r->replica_fallbacks
+                        ? ", " + std::to_string(r->replica_fallbacks) + " replica reads failed over"
+                        : ""));
   return 0;
 }
 

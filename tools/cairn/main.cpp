@@ -37,11 +37,12 @@ uint8_t replicas_arg(int v) { return static_cast<uint8_t>(std::clamp(v, 0, 255))
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"cairn: command-line client for a cairn cluster.\n"
-               "Exit status: 0 ok, 1 usage error, 10+N for error code N "
-               "(11 not_found, 12 already_exists, 13 not_empty, 14 not_a_directory, "
-               "15 is_a_directory, 16 invalid_argument, 18 timeout, 19 no_space, 20 corrupt, "
-               "22 unavailable)."};
+  CLI::App app{
+      "cairn: command-line client for a cairn cluster.\n"
+      "Exit status: 0 ok, 1 usage error, 10+N for error code N "
+      "(11 not_found, 12 already_exists, 13 not_empty, 14 not_a_directory, "
+      "15 is_a_directory, 16 invalid_argument, 18 timeout, 19 no_space, 20 corrupt, "
+      "22 unavailable)."};
   app.require_subcommand(1);
   const char* env_cluster = std::getenv("CAIRN_CLUSTER");
   std::string cluster = env_cluster ? env_cluster : "127.0.0.1:7400";
@@ -62,7 +63,8 @@ int main(int argc, char** argv) {
   auto* put = app.add_subcommand("put", "store a local file (LOCAL may be - for stdin)");
   put->add_option("LOCAL", a)->required();
   put->add_option("REMOTE", b, "absolute cairn path")->required();
-  put->add_option("--min", min_r, "replicas durable before the put is acknowledged (default: cluster)");
+  put->add_option("--min", min_r,
+                  "replicas durable before the put is acknowledged (default: cluster)");
   put->add_option("--final", final_r, "replicas the cluster keeps eventually (default: cluster)");
   put->callback([&] {
     command = [&](command_env& env) {
@@ -92,7 +94,8 @@ int main(int argc, char** argv) {
   mv->add_option("SRC", a)->required();
   mv->add_option("DST", b)->required();
   mv->callback([&] { command = [&](command_env& env) { return cmd_mv(env, a, b); }; });
-  auto* status = app.add_subcommand("status", "hosts, shards, files, bytes, under-replicated chunks");
+  auto* status =
+      app.add_subcommand("status", "hosts, shards, files, bytes, under-replicated chunks");
   status->callback([&] { command = [&](command_env& env) { return cmd_status(env); }; });
 
   bench_options bo;

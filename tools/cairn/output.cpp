@@ -28,8 +28,11 @@ static std::string hex64(uint64_t v) {
 }
 
 nlohmann::json to_json(const entry_info& e) {
-  return {{"name", e.name}, {"kind", to_string(e.kind)}, {"id", hex64(e.id)},
-          {"size", e.size}, {"mtime_ms", e.mtime_ms}};
+  return {{"name", e.name},
+          {"kind", to_string(e.kind)},
+          {"id", hex64(e.id)},
+          {"size", e.size},
+          {"mtime_ms", e.mtime_ms}};
 }
 
 nlohmann::json to_json(const file_info& f) {
@@ -45,8 +48,8 @@ nlohmann::json to_json(const file_info& f) {
   for (auto& c : f.chunks) {
     auto reps = nlohmann::json::array();
     for (auto& r : c.replicas) reps.push_back({{"host", r.host}, {"state", to_string(r.state)}});
-    chunks.push_back({{"index", c.index}, {"length", c.length}, {"crc32c", hex32(c.crc)},
-                      {"replicas", reps}});
+    chunks.push_back(
+        {{"index", c.index}, {"length", c.length}, {"crc32c", hex32(c.crc)}, {"replicas", reps}});
   }
   j["chunks"] = chunks;
   return j;
@@ -55,20 +58,32 @@ nlohmann::json to_json(const file_info& f) {
 nlohmann::json to_json(const cluster_status& s) {
   auto hosts = nlohmann::json::array();
   for (auto& h : s.map.hosts) {
-    nlohmann::json j = {{"id", h.id}, {"name", h.name}, {"up", h.up},
-                        {"labels", {{"region", h.labels.region}, {"dc", h.labels.dc},
-                                    {"cluster", h.labels.cluster}, {"rack", h.labels.rack}}}};
+    nlohmann::json j = {{"id", h.id},
+                        {"name", h.name},
+                        {"up", h.up},
+                        {"labels",
+                         {{"region", h.labels.region},
+                          {"dc", h.labels.dc},
+                          {"cluster", h.labels.cluster},
+                          {"rack", h.labels.rack}}}};
     for (auto& n : s.nodes)
       if (n.host == h.id)
-        j["storage"] = {{"reachable", n.reachable}, {"chunks", n.chunks}, {"bytes", n.bytes},
+        j["storage"] = {{"reachable", n.reachable},
+                        {"chunks", n.chunks},
+                        {"bytes", n.bytes},
                         {"free_bytes", n.free_bytes}};
     hosts.push_back(j);
   }
   auto shards = nlohmann::json::array();
   for (auto& sh : s.shards)
-    shards.push_back({{"shard", sh.shard}, {"host", sh.host}, {"reachable", sh.reachable},
-                      {"files", sh.files}, {"directories", sh.directories}, {"bytes", sh.bytes},
-                      {"under_replicated", sh.under_replicated}, {"pending_files", sh.pending_files},
+    shards.push_back({{"shard", sh.shard},
+                      {"host", sh.host},
+                      {"reachable", sh.reachable},
+                      {"files", sh.files},
+                      {"directories", sh.directories},
+                      {"bytes", sh.bytes},
+                      {"under_replicated", sh.under_replicated},
+                      {"pending_files", sh.pending_files},
                       {"gc_pending", sh.gc_pending}});
   return {{"health", s.healthy() ? "HEALTH_OK" : "HEALTH_WARN"},
           {"epoch", s.map.epoch},
@@ -80,11 +95,12 @@ nlohmann::json to_json(const cluster_status& s) {
           {"min_replicas", s.map.min_replicas},
           {"final_replicas", s.map.final_replicas},
           {"chunk_size", s.map.chunk_size},
-          {"transport", {{"connections_accepted", s.transport.connections_accepted},
-                         {"connections_refused", s.transport.connections_refused},
-                         {"connections_closed_bad_frame", s.transport.connections_closed_bad_frame},
-                         {"frames_received", s.transport.frames_received},
-                         {"frames_rejected", s.transport.frames_rejected}}}};
+          {"transport",
+           {{"connections_accepted", s.transport.connections_accepted},
+            {"connections_refused", s.transport.connections_refused},
+            {"connections_closed_bad_frame", s.transport.connections_closed_bad_frame},
+            {"frames_received", s.transport.frames_received},
+            {"frames_rejected", s.transport.frames_rejected}}}};
 }
 
 void print_entries(format f, const std::string& path, const std::vector<entry_info>& entries,
@@ -114,10 +130,11 @@ void print_file(format f, const file_info& info) {
   std::printf("path:     %s\nkind:     %s\nid:       %s\n", info.path.c_str(),
               to_string(info.kind).c_str(), hex64(info.id).c_str());
   if (info.kind == entry_kind::directory) return;
-  std::printf("size:     %llu (%s)\nstate:    %s\nreplicas: min %u, final %u\nchunks:   %zu of %s\n",
-              static_cast<unsigned long long>(info.size), human_bytes(info.size).c_str(),
-              info.committed ? "committed" : "pending", info.min_replicas, info.final_replicas,
-              info.chunks.size(), human_bytes(info.chunk_size).c_str());
+  std::printf(
+      "size:     %llu (%s)\nstate:    %s\nreplicas: min %u, final %u\nchunks:   %zu of %s\n",
+      static_cast<unsigned long long>(info.size), human_bytes(info.size).c_str(),
+      info.committed ? "committed" : "pending", info.min_replicas, info.final_replicas,
+      info.chunks.size(), human_bytes(info.chunk_size).c_str());
   std::printf("  %-6s %-10s %-9s %s\n", "chunk", "length", "crc32c", "replicas (host:state)");
   for (auto& c : info.chunks) {
     std::string reps;
@@ -137,14 +154,16 @@ void print_status(format f, const cluster_status& s) {
   uint64_t used = 0, free_bytes = 0, chunks = 0;
   for (auto& n : s.nodes) used += n.bytes, free_bytes += n.free_bytes, chunks += n.chunks;
   std::printf("  cluster:\n    health: %s\n    epoch:  %llu\n\n  services:\n",
-              s.healthy() ? "HEALTH_OK" : "HEALTH_WARN", static_cast<unsigned long long>(s.map.epoch));
+              s.healthy() ? "HEALTH_OK" : "HEALTH_WARN",
+              static_cast<unsigned long long>(s.map.epoch));
   std::printf("    hosts:   %zu total, %zu up\n", s.map.hosts.size(), s.hosts_up());
   std::printf("    storage: %zu nodes, %zu reachable\n", s.nodes.size(), nodes_up);
   std::printf("    meta:    %zu shards, %zu reachable\n\n  data:\n", s.shards.size(), shards_up);
   std::printf("    files:   %llu, %s\n", static_cast<unsigned long long>(s.files()),
               human_bytes(s.bytes()).c_str());
-  std::printf("    chunks:  %llu replicas, %s used, %s free\n", static_cast<unsigned long long>(chunks),
-              human_bytes(used).c_str(), human_bytes(free_bytes).c_str());
+  std::printf("    chunks:  %llu replicas, %s used, %s free\n",
+              static_cast<unsigned long long>(chunks), human_bytes(used).c_str(),
+              human_bytes(free_bytes).c_str());
   std::printf("    replicas: min %u, final %u, chunk size %s\n", s.map.min_replicas,
               s.map.final_replicas, human_bytes(s.map.chunk_size).c_str());
   std::printf("    under-replicated chunks: %llu\n\n  hosts:\n",
@@ -161,8 +180,10 @@ void print_status(format f, const cluster_status& s) {
 }
 
 void print_result(format f, const nlohmann::json& fields, const std::string& line) {
-  if (f == format::json) std::cout << fields.dump(2) << "\n";
-  else std::cout << line << "\n";
+  if (f == format::json)
+    std::cout << fields.dump(2) << "\n";
+  else
+    std::cout << line << "\n";
 }
 
 }  // namespace cairn::cli

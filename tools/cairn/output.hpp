@@ -16,7 +16,8 @@ nlohmann::json to_json(const entry_info& e);
 nlohmann::json to_json(const file_info& f);
 nlohmann::json to_json(const cluster_status& s);
 
-void print_entries(format f, const std::string& path, const std::vector<entry_info>& entries, bool long_format);
+void print_entries(format f, const std::string& path, const std::vector<entry_info>& entries,
+                   bool long_format);
 void print_file(format f, const file_info& info);
 void print_status(format f, const cluster_status& s);
 // A finished transfer or action: `fields` for JSON, `line` for the table form.

@@ -60,7 +60,8 @@ result<local_cluster> start_local_cluster(caf::actor_system& sys, registry& reg,
     o.detached = false;
     o.seed = rng(seed).derive("meta." + std::to_string(s)).next();
     auto shard = spawn_meta_shard(sys, reg, o);
-    if (!shard) return error{shard.code(), "meta shard " + std::to_string(s) + ": " + shard.err().message};
+    if (!shard)
+      return error{shard.code(), "meta shard " + std::to_string(s) + ": " + shard.err().message};
     out.actors.push_back(*shard);
     log->info("trace=0000000000000000 meta shard {} on host {}", s, host);
   }

@@ -38,9 +38,10 @@ void configure_scheduler(caf::actor_system_config& cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"cairnd: the cairn host daemon. Runs the storage nodes, meta shards and "
-               "coordinator its config names, and serves clients over TCP.\n"
-               "Stops cleanly on SIGINT or SIGTERM."};
+  CLI::App app{
+      "cairnd: the cairn host daemon. Runs the storage nodes, meta shards and "
+      "coordinator its config names, and serves clients over TCP.\n"
+      "Stops cleanly on SIGINT or SIGTERM."};
   std::string config_path, listen, port_file, log_level;
   app.add_option("-c,--config", config_path, "cluster config (TOML), e.g. examples/local.toml")
       ->required();
