@@ -48,6 +48,15 @@ cairn ls /a/b2/c > /dev/null
 
 cairn rm /a/one-moved
 expect_exit 11 cairn stat /a/one-moved
+
+# Every command speaks JSON with -o json.
+cairn -o json mkdir /j > "$TEST_DIR/j1.json" && json_get "$TEST_DIR/j1.json" "j['created']" | grep -q True
+cairn -o json put "$TEST_DIR/multi" /j/m > "$TEST_DIR/j2.json"
+[ "$(json_get "$TEST_DIR/j2.json" "j['bytes']")" = $((64 * 1024 * 5 + 17)) ] || fail "put json"
+cairn -o json get /j/m "$TEST_DIR/j.out" > "$TEST_DIR/j3.json"
+[ "$(json_get "$TEST_DIR/j3.json" "j['crc32c']")" = "$(json_get "$TEST_DIR/j2.json" "j['crc32c']")" ] || fail "get json crc"
+cairn -o json mv /j/m /j/n > "$TEST_DIR/j4.json" && json_get "$TEST_DIR/j4.json" "j['to']" | grep -q /j/n
+cairn -o json rm -r /j > "$TEST_DIR/j5.json" && json_get "$TEST_DIR/j5.json" "j['removed']" | grep -q True
 cairn rm -r /a
 expect_exit 11 cairn ls /a
 cairn -o json status > "$TEST_DIR/status.json"
