@@ -163,3 +163,23 @@ TEST_CASE("attaching to a link with no cluster behind it fails with unavailable"
   CHECK(client.code() == errc::unavailable);
   caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
 }
+
+TEST_CASE("a put that cannot reach min storage nodes fails retryably and leaves nothing visible") {
+  in_process_cluster cl(64 * 1024);
+  auto& c = *cl.client;
+  // Two of three storage nodes unreachable: every chunk can get at most one ack.
+  cl.reg.erase(storage_address(2));
+  cl.reg.erase(storage_address(3));
+  auto put = c.put("/f", memory_source(bytes_of(200000, 1)), {});
+  REQUIRE_FALSE(put.ok());
+  CHECK(put.code() == errc::unavailable);
+  CHECK(is_retryable(put.code()));
+  CHECK(c.stat("/f").code() == errc::not_found);
+  auto listed = c.list("/", false);
+  REQUIRE(listed.ok());
+  CHECK(listed->empty());
+  // With min 1 the same write succeeds and is recorded as under-replicated.
+  auto single = c.put("/g", memory_source(bytes_of(1000, 2)), {1, 3});
+  REQUIRE(single.ok());
+  CHECK(single->under_replicated_chunks == 1);
+}
