@@ -18,12 +18,16 @@ struct connection_state {
   frame_splitter splitter;
   uint32_t inflight = 0;
   bool flush_scheduled = false;
+  // CAF names a connection by its file descriptor, which the kernel reuses: a reply
+  // for a connection that closed must not reach the next one with the same number.
+  uint64_t generation = 0;
 };
 
 struct port_state {
   registry* reg = nullptr;
   client_port_config cfg;
   std::unordered_map<caf::io::connection_handle, connection_state> connections;
+  uint64_t next_generation = 1;
   std::shared_ptr<spdlog::logger> log;
   uint16_t bound_port = 0;
   std::string bind_error;
@@ -67,9 +71,10 @@ void route(port_broker* self, caf::io::connection_handle hdl, std::string frame)
                        make_error_reply(header, {errc::overloaded, "too many requests in flight"}));
   ++conn.inflight;
   auto timeout = std::chrono::milliseconds(self->state.cfg.request_timeout_ms);
-  auto release = [self, hdl] {
+  // True if the connection that sent the request is still open.
+  auto release = [self, hdl, generation = conn.generation] {
     auto it = self->state.connections.find(hdl);
-    if (it == self->state.connections.end()) return false;
+    if (it == self->state.connections.end() || it->second.generation != generation) return false;
     --it->second.inflight;
     return true;
   };
@@ -114,7 +119,9 @@ caf::behavior client_port_actor(port_broker* self, registry* reg, client_port_co
           return;
         }
         st.reg->counters().connections_accepted++;
-        st.connections.emplace(msg.handle, connection_state(st.cfg.frame_bytes_max));
+        auto [it, _] =
+            st.connections.insert_or_assign(msg.handle, connection_state(st.cfg.frame_bytes_max));
+        it->second.generation = st.next_generation++;
         self->configure_read(msg.handle, caf::io::receive_policy::at_most(256 * 1024));
       },
       [self](const caf::io::new_data_msg& msg) {
