@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -52,8 +53,13 @@ status validate(cluster_config& c) {
     return error{errc::invalid_argument, "need 1 <= min_replicas <= final_replicas"};
   if (c.final_replicas > storage_hosts)
     return error{errc::invalid_argument, "final_replicas exceeds the number of storage hosts"};
-  if (c.chunk_size < 4096 || c.chunk_size > (256u << 20))
-    return error{errc::invalid_argument, "chunk_size must be between 4KiB and 256MiB"};
+  // A chunk travels in one frame, and clients accept frames up to 64 MiB.
+  if (c.chunk_size < 4096 || c.chunk_size > (63u << 20))
+    return error{errc::invalid_argument, "chunk_size must be between 4KiB and 63MiB"};
+  if (c.frame_bytes_max != 0 && c.frame_bytes_max < c.chunk_size + (64u << 10))
+    return error{errc::invalid_argument,
+                 "frame_bytes_max must exceed chunk_size by at least 64KiB (a chunk and its "
+                 "envelope travel in one frame)"};
   if (c.shards < 1 || c.shards > 1024)
     return error{errc::invalid_argument, "shards must be between 1 and 1024"};
   return ok_status();
@@ -80,6 +86,17 @@ host_id cluster_config::shard_host(shard_id s) const {
     if (h.meta) meta.push_back(h.id);
   CAIRN_ASSERT(!meta.empty());
   return meta[s % meta.size()];
+}
+
+result<std::pair<std::string, uint16_t>> parse_endpoint(const std::string& text) {
+  auto colon = text.rfind(':');
+  auto port_text = colon == std::string::npos ? std::string() : text.substr(colon + 1);
+  bool digits = !port_text.empty() && port_text.size() <= 5 &&
+                std::all_of(port_text.begin(), port_text.end(),
+                            [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); });
+  if (colon == 0 || !digits || std::stoul(port_text) > 65535)
+    return error{errc::invalid_argument, "\"" + text + "\" is not HOST:PORT"};
+  return std::make_pair(text.substr(0, colon), static_cast<uint16_t>(std::stoul(port_text)));
 }
 
 result<uint64_t> parse_size(const std::string& text) {
@@ -123,11 +140,10 @@ result<cluster_config> parse_config(const std::string& text, const std::string& 
   c.name = cl["name"].value_or(c.name);
   c.data_dir = cl["data_dir"].value_or(c.data_dir);
   std::string listen = cl["listen"].value_or(std::string("127.0.0.1:7400"));
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos)
-    return error{errc::invalid_argument, "cluster.listen must be HOST:PORT"};
-  c.listen_host = listen.substr(0, colon);
-  c.listen_port = static_cast<uint16_t>(std::stoi(listen.substr(colon + 1)));
+  auto endpoint = parse_endpoint(listen);
+  if (!endpoint) return error{errc::invalid_argument, "cluster.listen: " + endpoint.err().message};
+  c.listen_host = endpoint->first;
+  c.listen_port = endpoint->second;
   auto chunk = read_size(cl["chunk_size"], c.chunk_size, "cluster.chunk_size");
   if (!chunk) return chunk.err();
   c.chunk_size = *chunk;

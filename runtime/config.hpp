@@ -46,6 +46,9 @@ struct cluster_config {
   host_id shard_host(shard_id s) const;
 };
 
+// Parses "HOST:PORT" (port 0-65535).
+result<std::pair<std::string, uint16_t>> parse_endpoint(const std::string& text);
+
 // Parses "4MiB", "512KiB", "1GiB", "4096" into bytes.
 result<uint64_t> parse_size(const std::string& text);
 

@@ -177,13 +177,20 @@ void remove_entry(const context_ptr& ctx, uint64_t trace, inode_id parent, const
 
 void remove_children(context_ptr ctx, uint64_t trace, inode_id dir, callback<unit> cb);
 
-// Removes list[i..] one at a time, then lists `dir` again for the next page.
+// Removes list[i..] one at a time, then lists `dir` again for the next page. A page
+// of which nothing could be removed ends the walk instead of listing it forever.
 void remove_listed(context_ptr ctx, uint64_t trace, inode_id dir,
-                   std::shared_ptr<std::vector<entry_info>> list, size_t i, callback<unit> cb) {
-  if (i == list->size()) return remove_children(ctx, trace, dir, cb);
+                   std::shared_ptr<std::vector<entry_info>> list, size_t i, size_t removed,
+                   callback<unit> cb) {
+  if (i == list->size()) {
+    if (removed == 0)
+      return cb(
+          error{errc::internal, "rm -r made no progress in directory " + std::to_string(dir)});
+    return remove_children(ctx, trace, dir, cb);
+  }
   remove_entry(ctx, trace, dir, (*list)[i], true, [=](result<unit> done) {
     if (!done && done.code() != errc::not_found) return cb(done.err());
-    remove_listed(ctx, trace, dir, list, i + 1, cb);
+    remove_listed(ctx, trace, dir, list, i + 1, removed + (done ? 1 : 0), cb);
   });
 }
 
@@ -204,7 +211,7 @@ void remove_children(context_ptr ctx, uint64_t trace, inode_id dir, callback<uni
         if (!entries) return cb(entries.err());
         if (entries->empty()) return cb(unit{});
         remove_listed(ctx, trace, dir,
-                      std::make_shared<std::vector<entry_info>>(std::move(*entries)), 0, cb);
+                      std::make_shared<std::vector<entry_info>>(std::move(*entries)), 0, 0, cb);
       });
 }
 
@@ -230,7 +237,9 @@ void remove_entry(const context_ptr& ctx, uint64_t trace, inode_id parent, const
   if (e.kind == entry_kind::directory) {
     if (!recursive) return remove_dir(ctx, trace, parent, e, cb);
     return remove_children(ctx, trace, e.id, [=](result<unit> r) {
-      if (!r) return cb(r.err());
+      // not_found: the marker is already gone (an earlier rm died half way), so only
+      // the entry is left to remove.
+      if (!r && r.code() != errc::not_found) return cb(r.err());
       remove_dir(ctx, trace, parent, e, cb);
     });
   }

@@ -109,7 +109,8 @@ class put_operation : public std::enable_shared_from_this<put_operation> {
         quorum_.on_ack(index, host, *crc);
       else
         quorum_.on_failure(index, host, crc.code());
-      if (crc && commit_sent_) late_acks_.push_back({index, host, *crc});
+      bool matches = crc && *crc == quorum_.chunk_crc(index);
+      if (matches && commit_sent_) late_acks_.push_back({index, host, *crc});
     } else {
       quorum_.on_failure(index, host, r.code());
       if (first_error_.code == errc::ok || r.code() == errc::no_space) first_error_ = r.err();
@@ -176,6 +177,10 @@ class put_operation : public std::enable_shared_from_this<put_operation> {
     if (!r) {
       auto err = r.err();
       if (err.code == errc::already_exists) err.message = path_ + " already exists";
+      // The pending inode vanished: the shard lost the batch that created it (it
+      // answered fileCreate before syncing). Nothing is visible; retrying is safe.
+      if (err.code == errc::not_found)
+        err = error{errc::unavailable, "writing " + path_ + ": " + err.message + " (retry)"};
       return abort(err);
     }
     put_summary s;

@@ -14,6 +14,13 @@ write_quorum::chunk* write_quorum::find(uint32_t index) {
   return nullptr;
 }
 
+uint32_t write_quorum::chunk_crc(uint32_t index) const {
+  for (auto& c : chunks_)
+    if (c.index == index) return c.crc;
+  CAIRN_ASSERT(false);
+  return 0;
+}
+
 void write_quorum::on_ack(uint32_t index, host_id host, uint32_t crc) {
   auto* c = find(index);
   CAIRN_ASSERT(c != nullptr);

@@ -36,6 +36,8 @@ class write_quorum {
     std::vector<host_id> acked;
   };
   const std::vector<chunk>& chunks() const { return chunks_; }
+  // REQUIRES: add_chunk(index) happened.
+  uint32_t chunk_crc(uint32_t index) const;
   uint8_t min_replicas() const { return min_; }
   uint8_t final_replicas() const { return final_; }
 

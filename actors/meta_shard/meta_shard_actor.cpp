@@ -236,6 +236,11 @@ caf::behavior meta_shard_actor(meta_actor* self, std::shared_ptr<meta_actor_init
     if (current && current->address() == me) reg->erase(where);
   });
   st.log->info("trace=0000000000000000 meta shard {} up on host {}", st.opt.shard, st.opt.host);
+  // A clean stop (exit message) commits and answers the open batch first.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    flush(self);
+    self->quit(msg.reason);
+  });
   return {
       [self](envelope_atom, std::string& frame) -> caf::result<std::string> {
         return on_envelope(self, frame);

@@ -52,7 +52,11 @@ std::unique_ptr<envelope_reader> read_frame(int fd) {
 }
 
 std::string chunk_put(uint64_t correlation, const std::string& data) {
-  envelope_builder b(envelope_header{{client_host, "t"}, storage_address(1), correlation, 1, 0,
+  envelope_builder b(envelope_header{{client_host, "t"},
+                                     storage_address(1),
+                                     correlation,
+                                     1,
+                                     0,
                                      wire::MessageKind::CHUNK_PUT_REQUEST});
   auto p = b.init_payload<wire::ChunkPutRequest>();
   p.setFileId(make_inode_id(0, 1000 + correlation));
@@ -62,7 +66,11 @@ std::string chunk_put(uint64_t correlation, const std::string& data) {
 }
 
 std::string map_request(uint64_t correlation) {
-  envelope_builder b(envelope_header{{client_host, "t"}, coordinator_address(), correlation, 2, 0,
+  envelope_builder b(envelope_header{{client_host, "t"},
+                                     coordinator_address(),
+                                     correlation,
+                                     2,
+                                     0,
                                      wire::MessageKind::CLUSTER_MAP_REQUEST});
   b.init_payload<wire::ClusterMapRequest>();
   return b.finish();

@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "actors/client/cluster_client.hpp"
+#include "cairn/schema/meta.capnp.h"
+#include "runtime/net/atoms.hpp"
 #include "runtime/net/local_link.hpp"
 #include "tools/cairnd/local_cluster.hpp"
 
@@ -182,4 +184,29 @@ TEST_CASE("a put that cannot reach min storage nodes fails retryably and leaves 
   auto single = c.put("/g", memory_source(bytes_of(1000, 2)), {1, 3});
   REQUIRE(single.ok());
   CHECK(single->under_replicated_chunks == 1);
+}
+
+TEST_CASE("rm -r removes a directory entry whose marker an interrupted rm already removed") {
+  in_process_cluster cl(64 * 1024);
+  auto& c = *cl.client;
+  REQUIRE(c.mkdir("/q/e", true).ok());
+  auto e = c.stat("/q/e");
+  REQUIRE(e.ok());
+  // What a crash between dirRemove and unlink leaves behind: the entry, no marker.
+  envelope_header h{{client_host, "test"},
+                    c.map().meta_address_for(e->id),
+                    1,
+                    1,
+                    0,
+                    wire::MessageKind::DIR_REMOVE_REQUEST};
+  envelope_builder b(h);
+  b.init_payload<wire::DirRemoveRequest>().setDirId(e->id);
+  auto shard = cl.reg.find(h.destination);
+  REQUIRE(shard.has_value());
+  caf::scoped_actor self{*cl.sys};
+  self->request(*shard, caf::infinite, envelope_atom::value, b.finish())
+      .receive([](std::string&) {}, [](caf::error&) { FAIL("dirRemove failed"); });
+  CHECK(c.list("/q/e", false).code() == errc::not_found);
+  REQUIRE(c.remove("/q", true).ok());
+  CHECK(c.stat("/q").code() == errc::not_found);
 }

@@ -21,6 +21,12 @@ rc=0; "$CAIRN_BIN/cairnd" > /dev/null 2>&1 || rc=$?
 [ "$rc" -ne 0 ] || fail "cairnd without --config must fail"
 
 start_cluster
+# A port already in use: the daemon says so and exits (it used to hang after its roles
+# had started). A second daemon on the same data is refused before anything starts.
+sed -e "s|^data_dir = .*|data_dir = \"other\"|" -e "s|^listen = .*|listen = \"$CAIRN_CLUSTER\"|" \
+  "$TEST_DIR/cluster.toml" > "$TEST_DIR/busy.toml"
+timeout 60 bash -c "cd '$TEST_DIR' && '$CAIRN_BIN/cairnd' --config busy.toml" > "$TEST_DIR/out" 2> "$TEST_DIR/err" && rc=0 || rc=$?
+[ "$rc" -eq 22 ] || { cat "$TEST_DIR/err"; fail "busy port: cairnd exited $rc, want 22 (124 = hung)"; }
 daemon_exit 22 --config cluster.toml --listen 127.0.0.1:0
 grep -q locked "$TEST_DIR/err" || fail "second daemon: $(cat "$TEST_DIR/err")"
 kill -TERM "$DAEMON_PID"

@@ -135,6 +135,19 @@ name = "c"
   CHECK(typo.err().message.find("t.toml:2") != std::string::npos);
   auto host_typo = parse_config("[[hosts]]\nid=1\nname=\"a\"\nrack=\"r1\"\n", "t.toml", "/");
   CHECK(host_typo.code() == errc::invalid_argument);
+  auto bad_port = parse_config(
+      "[cluster]\nlisten = \"127.0.0.1:http\"\n[[hosts]]\nid=1\nname=\"a\"\n", "t", "/");
+  CHECK(bad_port.code() == errc::invalid_argument);
+  auto big_chunk =
+      parse_config("[cluster]\nchunk_size = \"128MiB\"\n[[hosts]]\nid=1\nname=\"a\"\n", "t", "/");
+  CHECK(big_chunk.code() == errc::invalid_argument);
+  auto small_frame = parse_config(
+      "[cluster]\nchunk_size = \"4MiB\"\nframe_bytes_max = \"4MiB\"\n[[hosts]]\nid=1\nname=\"a\"\n",
+      "t", "/");
+  CHECK(small_frame.code() == errc::invalid_argument);
+  CHECK(parse_endpoint("127.0.0.1:7400").value().second == 7400);
+  CHECK(parse_endpoint("127.0.0.1:99999").code() == errc::invalid_argument);
+  CHECK(parse_endpoint("nonsense").code() == errc::invalid_argument);
   auto syntax = parse_config("[cluster\n", "t.toml", "/");
   CHECK(syntax.code() == errc::invalid_argument);
   CHECK(syntax.err().message.find("t.toml:1") != std::string::npos);

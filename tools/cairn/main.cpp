@@ -17,21 +17,6 @@ using namespace cairn::cli;
 
 namespace {
 
-struct endpoint {
-  std::string host;
-  uint16_t port = 0;
-};
-
-result<endpoint> parse_endpoint(const std::string& text) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
-    return error{errc::invalid_argument, "cluster address \"" + text + "\" must be HOST:PORT"};
-  int port = std::atoi(text.c_str() + colon + 1);
-  if (port <= 0 || port > 65535)
-    return error{errc::invalid_argument, "bad port in cluster address \"" + text + "\""};
-  return endpoint{text.substr(0, colon), static_cast<uint16_t>(port)};
-}
-
 uint8_t replicas_arg(int v) { return static_cast<uint8_t>(std::clamp(v, 0, 255)); }
 
 }  // namespace
@@ -114,7 +99,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   auto ep = parse_endpoint(cluster);
-  if (!ep) return fail(ep.err());
+  if (!ep) return fail({errc::invalid_argument, "--cluster: " + ep.err().message});
   format fmt = output == "json" ? format::json : format::table;
 
   caf::actor_system_config cfg;
@@ -131,9 +116,9 @@ int main(int argc, char** argv) {
     if (!size) return fail(size.err());
     bo.size = *size;
     bo.put = put_options{replicas_arg(min_r), replicas_arg(final_r)};
-    return cmd_bench(sys, ep->host, ep->port, copt, bo, fmt);
+    return cmd_bench(sys, ep->first, ep->second, copt, bo, fmt);
   }
-  auto client = cluster_client::connect(sys, ep->host, ep->port, copt);
+  auto client = cluster_client::connect(sys, ep->first, ep->second, copt);
   if (!client) return fail(client.err());
   command_env env{client->get(), fmt};
   return command(env);

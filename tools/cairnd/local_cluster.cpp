@@ -20,6 +20,14 @@ std::vector<placement_host> storage_hosts(const cluster_config& cfg) {
   return out;
 }
 
+// A start that failed half way stops what it had started: otherwise the actor system
+// waits for those actors forever when the daemon tries to exit.
+error abandon(local_cluster& partial, registry& reg, error why) {
+  stop_local_cluster(partial);
+  reg.clear();
+  return why;
+}
+
 }  // namespace
 
 result<local_cluster> start_local_cluster(caf::actor_system& sys, registry& reg,
@@ -36,7 +44,8 @@ result<local_cluster> start_local_cluster(caf::actor_system& sys, registry& reg,
     o.group_commit_max = cfg.group_commit_max;
     o.frame_bytes_max = frame_max;
     auto node = spawn_storage_node(sys, reg, o);
-    if (!node) return error{node.code(), "host " + h.name + ": " + node.err().message};
+    if (!node)
+      return abandon(out, reg, {node.code(), "host " + h.name + ": " + node.err().message});
     out.actors.push_back(*node);
     log->info("trace=0000000000000000 host {} ({}): storage node at {}", h.id, h.name, o.data_dir);
   }
@@ -61,7 +70,8 @@ result<local_cluster> start_local_cluster(caf::actor_system& sys, registry& reg,
     o.seed = rng(seed).derive("meta." + std::to_string(s)).next();
     auto shard = spawn_meta_shard(sys, reg, o);
     if (!shard)
-      return error{shard.code(), "meta shard " + std::to_string(s) + ": " + shard.err().message};
+      return abandon(
+          out, reg, {shard.code(), "meta shard " + std::to_string(s) + ": " + shard.err().message});
     out.actors.push_back(*shard);
     log->info("trace=0000000000000000 meta shard {} on host {}", s, host);
   }
@@ -70,7 +80,7 @@ result<local_cluster> start_local_cluster(caf::actor_system& sys, registry& reg,
   co.host = cfg.hosts.front().id;
   co.frame_bytes_max = frame_max;
   auto coordinator = spawn_coordinator(sys, reg, co);
-  if (!coordinator) return coordinator.err();
+  if (!coordinator) return abandon(out, reg, coordinator.err());
   out.actors.push_back(*coordinator);
 
   client_port_config pc;
@@ -80,7 +90,7 @@ result<local_cluster> start_local_cluster(caf::actor_system& sys, registry& reg,
   pc.request_timeout_ms = cfg.request_timeout_ms;
   pc.connections_max = cfg.connections_max;
   auto port = spawn_client_port(sys, reg, pc);
-  if (!port) return port.err();
+  if (!port) return abandon(out, reg, port.err());
   out.client_port = port->broker;
   out.port = port->port;
   return out;

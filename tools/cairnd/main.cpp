@@ -57,13 +57,13 @@ int main(int argc, char** argv) {
     return cairn::exit_status(cfg.code());
   }
   if (!listen.empty()) {
-    auto colon = listen.rfind(':');
-    if (colon == std::string::npos) {
-      std::cerr << "cairnd: --listen must be HOST:PORT\n";
-      return 1;
+    auto endpoint = cairn::parse_endpoint(listen);
+    if (!endpoint) {
+      std::cerr << "cairnd: --listen: " << endpoint.err().message << "\n";
+      return cairn::exit_status(endpoint.code());
     }
-    cfg->listen_host = listen.substr(0, colon);
-    cfg->listen_port = static_cast<uint16_t>(std::stoi(listen.substr(colon + 1)));
+    cfg->listen_host = endpoint->first;
+    cfg->listen_port = endpoint->second;
   }
   if (!log_level.empty()) cfg->log_level = log_level;
 
