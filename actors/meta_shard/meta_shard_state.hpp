@@ -100,6 +100,8 @@ class meta_shard_state {
   result<corrupt_report_reply> corrupt_report(meta_txn& txn, const corrupt_report_request& q,
                                               int64_t now_ms);
   result<inode_record> require_inode(meta_txn& txn, inode_id file, bool committed);
+  // A committed local inode that has chunk `index`; not_found otherwise.
+  result<inode_record> require_chunk(meta_txn& txn, inode_id file, uint32_t index);
   status drop_inode(meta_txn& txn, const inode_record& inode);
   status requeue(meta_txn& txn, chunk_key chunk, uint32_t live_before, uint32_t live_after,
                  uint8_t final_replicas, repair_reason reason, int64_t now_ms);

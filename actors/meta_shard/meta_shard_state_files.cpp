@@ -228,14 +228,19 @@ status meta_shard_state::requeue(meta_txn& txn, chunk_key chunk, uint32_t live_b
   return txn.put_under_replicated({rec.live_replicas, chunk}, rec);
 }
 
+result<inode_record> meta_shard_state::require_chunk(meta_txn& txn, inode_id file, uint32_t index) {
+  auto inode = require_inode(txn, file, true);
+  if (!inode) return inode.err();
+  if (index >= inode->chunks.size())
+    return error{errc::not_found, file_text(file) + " has no chunk " + std::to_string(index)};
+  return inode;
+}
+
 result<replica_add_reply> meta_shard_state::replica_add(meta_txn& txn, const replica_add_request& q,
                                                         int64_t now_ms) {
-  auto found = require_inode(txn, q.file_id, true);
+  auto found = require_chunk(txn, q.file_id, q.index);
   if (!found) return found.err();
   inode_record inode = std::move(found.value());
-  if (q.index >= inode.chunks.size())
-    return error{errc::not_found,
-                 file_text(q.file_id) + " has no chunk " + std::to_string(q.index)};
   if (!is_storage_host(q.host))
     return error{errc::invalid_argument,
                  "host " + std::to_string(q.host) + " is not a storage host"};
@@ -262,12 +267,9 @@ result<replica_add_reply> meta_shard_state::replica_add(meta_txn& txn, const rep
 result<corrupt_report_reply> meta_shard_state::corrupt_report(meta_txn& txn,
                                                               const corrupt_report_request& q,
                                                               int64_t now_ms) {
-  auto found = require_inode(txn, q.file_id, true);
+  auto found = require_chunk(txn, q.file_id, q.index);
   if (!found) return found.err();
   inode_record inode = std::move(found.value());
-  if (q.index >= inode.chunks.size())
-    return error{errc::not_found,
-                 file_text(q.file_id) + " has no chunk " + std::to_string(q.index)};
   auto& chunk = inode.chunks[q.index];
   auto* rep = chunk.find_replica(q.host);
   if (!rep)
