@@ -30,6 +30,8 @@ struct UnderReplicatedRecord {
 
 struct GcRecord {           # chunk replicas to delete on storage nodes
   hosts @0 :List(UInt32);
+  notBeforeMs @1 :Int64;    # not sent before this (a dropped pending inode's chunk
+                            # may still be arriving on a slow node)
 }
 
 struct ChunkIndexRecord {   # storage node: where a chunk's bytes are

@@ -11,6 +11,7 @@ result<std::vector<chunk_delete_send>> gc_planner::plan(meta_txn& txn, int64_t n
                 ? std::nullopt
                 : std::optional<chunk_key>(entries->back().first);
   for (auto& [chunk, rec] : *entries) {
+    if (rec.not_before_ms > now_ms) continue;
     for (host_id h : rec.hosts) {
       if (inflight_.size() >= cfg_.inflight_max) {
         cursor_ = std::nullopt;  // resume from the start: older entries first

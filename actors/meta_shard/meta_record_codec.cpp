@@ -142,6 +142,7 @@ std::string encode_gc_record(const gc_record& r) {
   auto b = m.initRoot<wire::GcRecord>();
   auto hosts = b.initHosts(static_cast<unsigned>(r.hosts.size()));
   for (unsigned i = 0; i < r.hosts.size(); ++i) hosts.set(i, r.hosts[i]);
+  b.setNotBeforeMs(r.not_before_ms);
   return to_bytes(m);
 }
 
@@ -149,6 +150,7 @@ result<gc_record> decode_gc_record(std::string_view bytes) {
   return decode<wire::GcRecord>(bytes, [](wire::GcRecord::Reader in) {
     gc_record r;
     for (auto h : in.getHosts()) r.hosts.push_back(h);
+    r.not_before_ms = in.getNotBeforeMs();
     return r;
   });
 }

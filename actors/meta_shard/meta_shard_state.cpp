@@ -49,7 +49,7 @@ meta_outcome meta_shard_state::handle(meta_txn& txn, const meta_request& req, in
         else if constexpr (std::is_same_v<T, link_request>)
           return widen(link(txn, q));
         else if constexpr (std::is_same_v<T, unlink_request>)
-          return widen(unlink(txn, q));
+          return widen(unlink(txn, q, now_ms));
         else if constexpr (std::is_same_v<T, dir_remove_request>)
           return widen(dir_remove(txn, q));
         else if constexpr (std::is_same_v<T, list_request>)
@@ -61,7 +61,7 @@ meta_outcome meta_shard_state::handle(meta_txn& txn, const meta_request& req, in
         else if constexpr (std::is_same_v<T, inode_get_request>)
           return widen(inode_get(txn, q));
         else if constexpr (std::is_same_v<T, inode_drop_request>)
-          return widen(inode_drop(txn, q));
+          return widen(inode_drop(txn, q, now_ms));
         else if constexpr (std::is_same_v<T, rename_request>)
           return widen(rename(txn, q));
         else if constexpr (std::is_same_v<T, replica_add_request>)
@@ -132,7 +132,7 @@ result<gc_done_reply> meta_shard_state::gc_done(meta_txn& txn, const gc_done_req
   if (hosts.empty())
     META_TRY(txn.delete_gc(q.chunk));
   else
-    META_TRY(txn.put_gc(q.chunk, gc_record{hosts}));
+    META_TRY(txn.put_gc(q.chunk, gc_record{hosts, (*rec)->not_before_ms}));
   return gc_done_reply{};
 }
 

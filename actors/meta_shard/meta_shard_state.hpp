@@ -35,6 +35,9 @@ struct meta_shard_config {
   uint8_t final_replicas = 3;
   std::vector<placement_host> storage_hosts;
   uint64_t id_block = id_block_default;  // ids reserved per ceiling raise; >= 2
+  // Deleting the chunks of a dropped *pending* inode waits this long: its writer may
+  // have chunkPuts still in flight to a slow node, which would land after the delete.
+  int64_t pending_gc_grace_ms = 30000;
 };
 
 struct meta_outcome {
@@ -79,7 +82,7 @@ class meta_shard_state {
   result<lookup_reply> lookup(meta_txn& txn, const lookup_request& q);
   result<dir_create_reply> dir_create(meta_txn& txn, const dir_create_request& q);
   result<link_reply> link(meta_txn& txn, const link_request& q);
-  result<unlink_reply> unlink(meta_txn& txn, const unlink_request& q);
+  result<unlink_reply> unlink(meta_txn& txn, const unlink_request& q, int64_t now_ms);
   result<dir_remove_reply> dir_remove(meta_txn& txn, const dir_remove_request& q);
   result<list_reply> list(meta_txn& txn, const list_request& q);
   result<rename_reply> rename(meta_txn& txn, const rename_request& q);
@@ -94,7 +97,7 @@ class meta_shard_state {
   result<file_commit_reply> file_commit(meta_txn& txn, const file_commit_request& q,
                                         int64_t now_ms);
   result<inode_get_reply> inode_get(meta_txn& txn, const inode_get_request& q);
-  result<inode_drop_reply> inode_drop(meta_txn& txn, const inode_drop_request& q);
+  result<inode_drop_reply> inode_drop(meta_txn& txn, const inode_drop_request& q, int64_t now_ms);
   result<replica_add_reply> replica_add(meta_txn& txn, const replica_add_request& q,
                                         int64_t now_ms);
   result<corrupt_report_reply> corrupt_report(meta_txn& txn, const corrupt_report_request& q,
@@ -102,7 +105,7 @@ class meta_shard_state {
   result<inode_record> require_inode(meta_txn& txn, inode_id file, bool committed);
   // A committed local inode that has chunk `index`; not_found otherwise.
   result<inode_record> require_chunk(meta_txn& txn, inode_id file, uint32_t index);
-  status drop_inode(meta_txn& txn, const inode_record& inode);
+  status drop_inode(meta_txn& txn, const inode_record& inode, int64_t now_ms);
   status requeue(meta_txn& txn, chunk_key chunk, uint32_t live_before, uint32_t live_after,
                  uint8_t final_replicas, repair_reason reason, int64_t now_ms);
   bool is_storage_host(host_id h) const;

@@ -161,7 +161,8 @@ result<inode_get_reply> meta_shard_state::inode_get(meta_txn& txn, const inode_g
   return inode_get_reply{std::move(inode.value())};
 }
 
-result<inode_drop_reply> meta_shard_state::inode_drop(meta_txn& txn, const inode_drop_request& q) {
+result<inode_drop_reply> meta_shard_state::inode_drop(meta_txn& txn, const inode_drop_request& q,
+                                                      int64_t now_ms) {
   auto inode = require_inode(txn, q.file_id, false);
   if (!inode) return inode.err();
   if (inode->state == inode_state::committed) {
@@ -171,19 +172,22 @@ result<inode_drop_reply> meta_shard_state::inode_drop(meta_txn& txn, const inode
       return error{errc::invalid_argument, file_text(inode->id) + " is still linked as \"" +
                                                inode->name + "\"; unlink it instead"};
   }
-  META_TRY(drop_inode(txn, *inode));
+  META_TRY(drop_inode(txn, *inode, now_ms));
   return inode_drop_reply{};
 }
 
 // Removes the inode, queues every replica it ever placed for deletion and removes its
 // reverse-index and under-replicated entries.
-status meta_shard_state::drop_inode(meta_txn& txn, const inode_record& inode) {
+status meta_shard_state::drop_inode(meta_txn& txn, const inode_record& inode, int64_t now_ms) {
+  int64_t not_before =
+      inode.state == inode_state::pending ? now_ms + cfg_.pending_gc_grace_ms : int64_t{0};
   for (auto& chunk : inode.chunks) {
     chunk_key key{inode.id, chunk.index};
     gc_record gc;
     auto existing = txn.get_gc(key);
     if (!existing) return existing.err();
     if (existing->has_value()) gc = **existing;
+    gc.not_before_ms = std::max(gc.not_before_ms, not_before);
     for (auto& rep : chunk.replicas) {
       if (std::find(gc.hosts.begin(), gc.hosts.end(), rep.host) == gc.hosts.end())
         gc.hosts.push_back(rep.host);

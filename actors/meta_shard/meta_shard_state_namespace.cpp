@@ -122,7 +122,8 @@ result<link_reply> meta_shard_state::link(meta_txn& txn, const link_request& q) 
   return link_reply{};
 }
 
-result<unlink_reply> meta_shard_state::unlink(meta_txn& txn, const unlink_request& q) {
+result<unlink_reply> meta_shard_state::unlink(meta_txn& txn, const unlink_request& q,
+                                              int64_t now_ms) {
   META_TRY(validate_name(q.name));
   auto e = txn.get_entry(q.parent_id, q.name);
   if (!e) return e.err();
@@ -137,7 +138,7 @@ result<unlink_reply> meta_shard_state::unlink(meta_txn& txn, const unlink_reques
     auto inode = txn.get_inode(out.id);
     if (!inode) return inode.err();
     if (inode->has_value()) {
-      META_TRY(drop_inode(txn, **inode));
+      META_TRY(drop_inode(txn, **inode, now_ms));
       out.inode_dropped = true;
     }
   } else if (!q.keep_inode && local && out.kind == entry_kind::directory) {

@@ -87,6 +87,7 @@ struct under_replicated_record {
 // Replicas of a deleted chunk still to be removed from storage nodes.
 struct gc_record {
   std::vector<host_id> hosts;
+  int64_t not_before_ms = 0;  // the planner leaves the entry alone until then
 };
 
 struct meta_counters {

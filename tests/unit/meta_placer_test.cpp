@@ -82,3 +82,25 @@ TEST_CASE("the gc planner bounds deletions in flight and backs off a failing hos
   CHECK(host2_again);
   CHECK(planner.inflight() == 4);
 }
+
+TEST_CASE("chunks of a dropped pending inode are deleted only after the grace period") {
+  cairn::test::meta_fixture f;
+  // A failed put: its pending inode is dropped while its chunk writes may be in flight.
+  auto pending = f.ok<file_create_reply>(file_create_request{root_dir_id, "p", 150, 0, 0});
+  f.ok<inode_drop_reply>(inode_drop_request{pending.file_id});
+  // A committed file removed normally: nothing is arriving, delete at once.
+  auto committed = f.put_file(root_dir_id, "c", 50, 3);
+  f.ok<unlink_reply>(unlink_request{root_dir_id, "c", committed, false});
+  auto rec = f.reader()->get_gc({pending.file_id, 0}).value();
+  REQUIRE(rec.has_value());
+  CHECK(rec->not_before_ms == f.now_ms + meta_shard_config{}.pending_gc_grace_ms);
+  CHECK(f.reader()->get_gc({committed, 0}).value()->not_before_ms == 0);
+
+  gc_planner planner(gc_planner_config{});
+  auto now = planner.plan(*f.reader(), f.now_ms).value();
+  CHECK_FALSE(now.empty());
+  for (auto& s : now) CHECK(s.chunk.file == committed);
+  auto later = planner.plan(*f.reader(), rec->not_before_ms).value();
+  CHECK_FALSE(later.empty());
+  for (auto& s : later) CHECK(s.chunk.file == pending.file_id);
+}
