@@ -1,5 +1,6 @@
 #include "runtime/frame.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace cairn {
@@ -31,23 +32,45 @@ void write_frame_header(char* out, uint32_t body_bytes) {
   for (int i = 0; i < 4; ++i) out[4 + i] = static_cast<char>((body_bytes >> (8 * i)) & 0xFF);
 }
 
+status frame_splitter::poison(status why) {
+  poisoned_ = true;
+  buffer_.clear();
+  return why;
+}
+
+// Every byte is copied once, into the frame it belongs to: complete frames are cut
+// straight from the input, and only a frame split across reads is assembled in buffer_.
 status frame_splitter::feed(std::string_view bytes) {
   if (poisoned_) return error{errc::corrupt, "stream already rejected"};
-  buffer_.append(bytes);
-  size_t pos = 0;
-  while (buffer_.size() - pos >= frame_header_bytes) {
-    uint32_t body = 0;
-    if (auto st = check_header(buffer_.data() + pos, frame_bytes_max_, body); !st) {
-      poisoned_ = true;
-      buffer_.clear();
-      return st;
+  uint32_t body = 0;
+  while (!buffer_.empty() && !bytes.empty()) {
+    size_t want = frame_header_bytes;
+    if (buffer_.size() >= frame_header_bytes) {
+      if (auto st = check_header(buffer_.data(), frame_bytes_max_, body); !st) return poison(st);
+      want += body;
     }
-    size_t total = frame_header_bytes + body;
-    if (buffer_.size() - pos < total) break;
-    frames_.emplace_back(buffer_, pos, total);
-    pos += total;
+    size_t take = std::min(want - buffer_.size(), bytes.size());
+    buffer_.append(bytes.data(), take);
+    bytes.remove_prefix(take);
+    if (want > frame_header_bytes && buffer_.size() == want) {
+      frames_.push_back(std::move(buffer_));
+      buffer_.clear();
+    }
   }
-  buffer_.erase(0, pos);
+  if (buffer_.empty()) {
+    while (bytes.size() >= frame_header_bytes) {
+      if (auto st = check_header(bytes.data(), frame_bytes_max_, body); !st) return poison(st);
+      size_t total = frame_header_bytes + body;
+      if (bytes.size() < total) break;
+      frames_.emplace_back(bytes.substr(0, total));
+      bytes.remove_prefix(total);
+    }
+    buffer_.assign(bytes);
+  }
+  // A header that just became whole is checked now, not when its body arrives.
+  if (buffer_.size() >= frame_header_bytes) {
+    if (auto st = check_header(buffer_.data(), frame_bytes_max_, body); !st) return poison(st);
+  }
   return ok_status();
 }
 

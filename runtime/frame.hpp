@@ -35,10 +35,9 @@ class frame_splitter {
   // REQUIRES: has_frame(). A whole frame, header included.
   std::string pop_frame();
 
-  // Bytes received that do not yet form a complete frame.
-  size_t buffered_bytes() const { return buffer_.size(); }
-
  private:
+  status poison(status why);
+
   size_t frame_bytes_max_;
   std::string buffer_;
   std::deque<std::string> frames_;

@@ -51,7 +51,7 @@ class put_operation : public std::enable_shared_from_this<put_operation> {
   }
 
   void on_created(result<reply> r) {
-    if (!r) return finish(r.err(), path_);
+    if (!r) return finish(r.err());
     auto ok = guarded([&]() -> status {
       auto p = r.value()->payload<wire::FileCreateReply>();
       file_ = p.getFileId();
@@ -176,7 +176,6 @@ class put_operation : public std::enable_shared_from_this<put_operation> {
   void on_committed(result<reply> r) {
     if (!r) {
       auto err = r.err();
-      if (err.code == errc::already_exists) err.message = path_ + " already exists";
       // The pending inode vanished: the shard lost the batch that created it (it
       // answered fileCreate before syncing). Nothing is visible; retrying is safe.
       if (err.code == errc::not_found)
@@ -221,11 +220,11 @@ class put_operation : public std::enable_shared_from_this<put_operation> {
     finish(std::move(err));
   }
 
-  void finish(result<put_summary> r, const std::string& context = {}) {
+  void finish(result<put_summary> r) {
     if (done_) return;
     done_ = true;
-    if (!r && !context.empty() && r.code() == errc::already_exists)
-      r = error{errc::already_exists, context + " already exists"};
+    if (!r && r.code() == errc::already_exists)
+      r = error{errc::already_exists, path_ + " already exists"};
     cb_(std::move(r));
   }
 

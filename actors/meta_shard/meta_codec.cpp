@@ -177,20 +177,6 @@ std::string encode_meta_reply(const envelope_header& request, const meta_reply& 
   return b.finish();
 }
 
-std::string encode_chunk_delete_request(const address& from, host_id host, chunk_key chunk,
-                                        uint64_t trace_id) {
-  envelope_header h;
-  h.source = from;
-  h.destination = address{host, storage_actor_name};
-  h.trace_id = trace_id;
-  h.kind = kind::CHUNK_DELETE_REQUEST;
-  envelope_builder b(h);
-  auto p = b.init_payload<wire::ChunkDeleteRequest>();
-  p.setFileId(chunk.file);
-  p.setIndex(chunk.index);
-  return b.finish();
-}
-
 status read_chunk_delete_reply(std::string frame) {
   auto env = envelope_reader::open(std::move(frame));
   if (!env) return env.err();

@@ -16,10 +16,6 @@ result<meta_request> decode_meta_request(const envelope_reader& env);
 // REQUIRES: reply is not internal (gc_done_reply).
 std::string encode_meta_reply(const envelope_header& request, const meta_reply& reply);
 
-// A chunkDeleteRequest frame from `from` to host's storage node.
-std::string encode_chunk_delete_request(const address& from, host_id host, chunk_key chunk,
-                                        uint64_t trace_id);
-
 // A storage node's answer to a chunkDeleteRequest: ok when the chunk is gone (deleted
 // now, or an errorReply notFound); the error otherwise.
 status read_chunk_delete_reply(std::string frame);

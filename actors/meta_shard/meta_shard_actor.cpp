@@ -7,6 +7,8 @@
 #include "actors/meta_shard/gc_planner.hpp"
 #include "actors/meta_shard/lmdb_meta_store.hpp"
 #include "actors/meta_shard/meta_codec.hpp"
+#include "actors/storage_node/storage_codec.hpp"
+#include "runtime/cluster_map.hpp"
 #include "actors/meta_shard/meta_shard_state.hpp"
 #include "runtime/log.hpp"
 #include "runtime/net/atoms.hpp"
@@ -180,7 +182,8 @@ void pump_gc(meta_actor* self) {
       on_gc_answer(self, s, error{errc::unavailable, "no storage actor registered"});
       continue;
     }
-    auto frame = encode_chunk_delete_request(st.self_address, s.host, s.chunk, s.chunk.file);
+    auto frame = make_chunk_delete_request(
+        envelope_header{st.self_address, storage_address(s.host), 0, s.chunk.file, 0, {}}, s.chunk);
     self->request(*target, gc_request_timeout, envelope_atom::value, std::move(frame))
         .then(
             [self, s](std::string& reply) {
