@@ -58,6 +58,9 @@ enum MessageKind {
   chunkDeleteReply @39;
   nodeStatsRequest @40;
   nodeStatsReply @41;
+  # meta shard, asked by a storage node's orphan scan (meta.capnp)
+  chunkCheckRequest @42;
+  chunkCheckReply @43;
 }
 
 struct Envelope {

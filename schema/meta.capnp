@@ -173,6 +173,15 @@ struct ReplicaAddRequest {    # a replica acknowledged after the file was commit
 }
 struct ReplicaAddReply {}
 
+struct ChunkCheckRequest {    # a storage node asks whether its copy is still wanted
+  fileId @0 :UInt64;
+  index @1 :UInt32;
+  host @2 :UInt32;            # the asking node
+}
+struct ChunkCheckReply {
+  referenced @0 :Bool;        # false: no inode of this shard wants that copy; delete it
+}
+
 struct CorruptReportRequest {
   fileId @0 :UInt64;
   index @1 :UInt32;

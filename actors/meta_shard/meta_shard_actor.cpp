@@ -8,8 +8,9 @@
 #include "actors/meta_shard/lmdb_meta_store.hpp"
 #include "actors/meta_shard/meta_codec.hpp"
 #include "actors/storage_node/storage_codec.hpp"
-#include "runtime/cluster_map.hpp"
 #include "actors/meta_shard/meta_shard_state.hpp"
+#include "runtime/cluster_map.hpp"
+#include "runtime/duplicate_filter.hpp"
 #include "runtime/log.hpp"
 #include "runtime/net/atoms.hpp"
 #include "runtime/net/registry.hpp"
@@ -20,12 +21,17 @@ namespace {
 constexpr int64_t gc_tick_ms = 1000;
 constexpr auto gc_tick_interval = std::chrono::milliseconds(gc_tick_ms);
 constexpr auto gc_request_timeout = std::chrono::seconds(10);
+// A write delivered twice is answered from the first copy's reply for this long.
+constexpr int64_t duplicate_window_ms = 60000;
+constexpr size_t duplicate_answers_max = 65536;
+
+using reply_promise = caf::typed_response_promise<std::string>;
 
 // A write waiting for its batch to commit. Internal writes (gc_done) have no promise.
 struct pending_write {
   envelope_header header;
   meta_request request;
-  caf::typed_response_promise<std::string> promise;
+  reply_promise promise;
   std::optional<chunk_delete_send> gc;  // set for internal gc_done writes
   bool answered = false;                // replied before the batch committed
 };
@@ -42,6 +48,7 @@ struct meta_actor_state {
   bool flush_scheduled = false;
   int64_t gc_due_ms = 0;  // flush() pumps GC when this passed
   uint64_t frames_rejected = 0;
+  duplicate_filter<reply_promise> duplicates{duplicate_window_ms, duplicate_answers_max};
   std::shared_ptr<spdlog::logger> log;
   static inline const char* name = "meta_shard";
 };
@@ -76,6 +83,15 @@ void log_failure(meta_actor* self, uint64_t trace, const error& err) {
 
 void pump_gc(meta_actor* self);
 
+// Answers a client's write, and every duplicate of it that arrived meanwhile.
+void reply(meta_actor* self, pending_write& w, const result<meta_reply>& out) {
+  auto frame = answer(w.header, out);
+  for (auto& copy : self->state.duplicates.answer(w.header, frame, now_ms(self)))
+    copy.deliver(frame);
+  w.promise.deliver(std::move(frame));
+  w.answered = true;
+}
+
 // Runs each request in a nested transaction of `parent`, so a failing request leaves
 // nothing behind. A request whose outcome allows it is answered as soon as its nested
 // transaction commits.
@@ -99,10 +115,7 @@ std::vector<meta_outcome> run_batch(meta_actor* self, result<std::unique_ptr<met
       (*child)->abort();
     else if (auto c = (*child)->commit(); !c)
       out = {c.err(), false, false};
-    if (out.reply_early && !w.gc) {
-      w.promise.deliver(answer(w.header, out.reply));
-      w.answered = true;
-    }
+    if (out.reply_early && !w.gc) reply(self, w, out.reply);
     outcomes.push_back(std::move(out));
   }
   return outcomes;
@@ -143,7 +156,7 @@ void flush(meta_actor* self) {
     if (w.gc)
       st.gc->release(*w.gc);
     else if (!w.answered)
-      w.promise.deliver(answer(w.header, out.reply));
+      reply(self, w, out.reply);
   }
   if (gc_queued || now >= st.gc_due_ms) pump_gc(self);
 }
@@ -220,6 +233,9 @@ caf::result<std::string> on_envelope(meta_actor* self, std::string& frame) {
     return answer(h, out.reply);
   }
   auto promise = self->make_response_promise<std::string>();
+  auto copy = st.duplicates.arrive(h, now_ms(self), promise);
+  if (copy.state == duplicate_filter<reply_promise>::seen::answered) return copy.reply;
+  if (copy.state == duplicate_filter<reply_promise>::seen::running) return promise;
   enqueue(self, pending_write{h, std::move(*req), promise, std::nullopt});
   return promise;
 }

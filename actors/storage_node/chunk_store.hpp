@@ -65,6 +65,10 @@ class chunk_store {
   virtual result<chunk_data> get(const chunk_key& key) = 0;
 
   virtual chunk_store_stats stats() = 0;
+
+  // Simulated time the last commit()'s sync took, in ms: the node holds that batch's
+  // replies as long. A real disk already blocked in commit(), so it returns 0.
+  virtual uint32_t last_sync_latency_ms() const { return 0; }
 };
 
 }  // namespace cairn

@@ -2,11 +2,15 @@
 
 #include <caf/all.hpp>
 
+#include <chrono>
+#include <deque>
+#include <optional>
 #include <unordered_map>
 
 #include "actors/storage_node/disk_chunk_store.hpp"
 #include "actors/storage_node/storage_codec.hpp"
 #include "actors/storage_node/storage_node_state.hpp"
+#include "runtime/buggify.hpp"
 #include "runtime/log.hpp"
 #include "runtime/net/atoms.hpp"
 #include "runtime/net/registry.hpp"
@@ -19,11 +23,25 @@ struct pending_reply {
   envelope_header request;
 };
 
+// Committed batches whose replies wait until their (simulated) slow sync is over.
+// More held batches than this and new puts and deletes are refused with overloaded.
+constexpr size_t held_batches_max = 1024;
+
+struct held_batch {
+  uint64_t id = 0;
+  std::vector<op_reply> replies;
+  bool synced = false;  // its sync time has passed; it leaves once every earlier one has
+};
+
 struct storage_actor_state {
   storage_node_options opt;
   std::unique_ptr<chunk_store> store;  // closed when the state is destroyed at exit
   storage_node_state logic;
   std::unordered_map<uint64_t, pending_reply> pending;
+  // Replies leave in commit order: a batch waits behind every earlier held one.
+  // Empty unless the store reports a sync latency (simulation only).
+  std::deque<held_batch> held;
+  uint64_t last_held_id = 0;
   std::shared_ptr<spdlog::logger> log;
   static inline const char* name = "storage_node";
 };
@@ -55,12 +73,44 @@ void deliver(storage_actor* self, const std::vector<op_reply>& replies) {
   }
 }
 
+// Holds a committed batch's replies until `sync_ms` has passed on the actor's clock
+// and every earlier held batch went out.
+void hold(storage_actor* self, std::vector<op_reply> replies, uint32_t sync_ms) {
+  auto& st = self->state;
+  uint64_t id = ++st.last_held_id;
+  st.log->debug("trace={:016x} holding {} replies for a {} ms sync ({} batches held)", uint64_t{0},
+                replies.size(), sync_ms, st.held.size() + 1);
+  st.held.push_back(held_batch{id, std::move(replies), sync_ms == 0});
+  if (sync_ms > 0)
+    self->delayed_send(self, std::chrono::milliseconds(sync_ms), tick_atom::value, id);
+}
+
+// Sends the replies of every synced batch that no unsynced one is ahead of.
+void release_synced(storage_actor* self) {
+  auto& held = self->state.held;
+  while (!held.empty() && held.front().synced) {
+    auto replies = std::move(held.front().replies);
+    held.pop_front();
+    deliver(self, replies);
+  }
+}
+
+void on_synced(storage_actor* self, uint64_t held_id) {
+  for (auto& batch : self->state.held)
+    if (batch.id == held_id) batch.synced = true;
+  release_synced(self);
+}
+
 void commit(storage_actor* self) {
   auto& st = self->state;
   size_t ops = st.logic.staged();
   auto replies = st.logic.on_committed(st.store->commit());
+  uint32_t sync_ms = st.store->last_sync_latency_ms();
   st.log->debug("trace={:016x} committed a batch of {} requests", uint64_t{0}, ops);
-  deliver(self, replies);
+  if (sync_ms == 0 && st.held.empty())
+    deliver(self, replies);
+  else if (!replies.empty())
+    hold(self, std::move(replies), sync_ms);
 }
 
 void carry_out(storage_actor* self, const batch_effects& effects) {
@@ -85,9 +135,22 @@ caf::result<std::string> malformed(storage_actor* self, const envelope_header& h
   return make_error_reply(h, why);
 }
 
+// A put or delete that would be held behind too many slow syncs.
+std::optional<std::string> refuse_when_held_full(storage_actor* self, const envelope_header& h) {
+  if (self->state.held.size() < held_batches_max) return std::nullopt;
+  return make_error_reply(h, {errc::overloaded, "too many batches waiting for a slow sync"});
+}
+
 caf::result<std::string> on_put(storage_actor* self, const envelope_reader& env) {
   auto req = read_chunk_put_request(env);
   if (!req) return malformed(self, env.header(), req.err());
+  if (auto refused = refuse_when_held_full(self, env.header())) return std::move(*refused);
+  if (buggify("storage.fail_put")) {
+    self->state.log->warn("trace={:016x} put of chunk {}/{} failed by buggify",
+                          env.header().trace_id, req->key.file, req->key.index);
+    return make_error_reply(env.header(),
+                            {errc::io_error, "injected by buggify: storage.fail_put"});
+  }
   auto promise = self->make_response_promise();
   uint64_t ticket = await_reply(self, env.header(), promise);
   auto appended = self->state.store->append(req->key, req->data);
@@ -98,6 +161,7 @@ caf::result<std::string> on_put(storage_actor* self, const envelope_reader& env)
 caf::result<std::string> on_delete(storage_actor* self, const envelope_reader& env) {
   auto key = read_chunk_delete_request(env);
   if (!key) return malformed(self, env.header(), key.err());
+  if (auto refused = refuse_when_held_full(self, env.header())) return std::move(*refused);
   auto promise = self->make_response_promise();
   uint64_t ticket = await_reply(self, env.header(), promise);
   self->state.store->remove(*key);
@@ -152,9 +216,13 @@ caf::behavior storage_node_actor(storage_actor* self, store_box box, storage_nod
   st.logic =
       storage_node_state(storage_node_limits{opt.group_commit_max, opt.group_commit_bytes_max});
   st.log = module_log("storage");
-  // A clean stop answers the open batch before the store closes with the state.
+  // A clean stop answers the open batch before the store closes with the state, and
+  // waits out held syncs (their batches are committed). A kill skips this handler: held
+  // replies are dropped, as a crashed host never acknowledges.
   self->set_exit_handler([self](caf::exit_msg& msg) {
     if (self->state.logic.staged() > 0) commit(self);
+    for (auto& batch : self->state.held) batch.synced = true;
+    release_synced(self);
     self->quit(msg.reason);
   });
   return {
@@ -162,6 +230,7 @@ caf::behavior storage_node_actor(storage_actor* self, store_box box, storage_nod
         return on_frame(self, frame);
       },
       [self](flush_atom) { carry_out(self, self->state.logic.on_flush()); },
+      [self](tick_atom, uint64_t held_id) { on_synced(self, held_id); },
   };
 }
 

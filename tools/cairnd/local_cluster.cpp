@@ -2,9 +2,6 @@
 
 #include <caf/all.hpp>
 
-#include "actors/coordinator/coordinator_actor.hpp"
-#include "actors/meta_shard/meta_shard_actor.hpp"
-#include "actors/storage_node/storage_node_actor.hpp"
 #include "runtime/cluster_map.hpp"
 #include "runtime/log.hpp"
 #include "runtime/net/atoms.hpp"
@@ -30,6 +27,45 @@ error abandon(local_cluster& partial, registry& reg, error why) {
 
 }  // namespace
 
+storage_node_options storage_options(const cluster_config& cfg, const host_config& h) {
+  storage_node_options o;
+  o.host = h.id;
+  o.data_dir = h.data_dir + "/storage";
+  o.capacity_bytes = h.capacity_bytes;
+  o.group_commit_max = cfg.group_commit_max;
+  o.frame_bytes_max = cfg.effective_frame_bytes_max();
+  return o;
+}
+
+meta_shard_options meta_options(const cluster_config& cfg, shard_id s, uint64_t seed) {
+  meta_shard_options o;
+  o.shard = s;
+  o.shard_count = cfg.shards;
+  o.host = cfg.shard_host(s);
+  for (auto& h : cfg.hosts)
+    if (h.id == o.host) o.data_dir = h.data_dir;
+  o.chunk_size = cfg.chunk_size;
+  o.min_replicas = cfg.min_replicas;
+  o.final_replicas = cfg.final_replicas;
+  o.storage_hosts = storage_hosts(cfg);
+  o.group_commit_max = cfg.group_commit_max;
+  o.frame_bytes_max = cfg.effective_frame_bytes_max();
+  // Meta shards run on the scheduler: their commits are short, and a detached
+  // actor costs a thread wake-up per message (4 KiB puts: ~3.2k -> ~4.8k ops/s).
+  // Storage nodes stay detached: a batch of large appends would hold a worker.
+  o.detached = false;
+  o.seed = rng(seed).derive("meta." + std::to_string(s)).next();
+  return o;
+}
+
+coordinator_options coordinator_options_for(const cluster_config& cfg) {
+  coordinator_options o;
+  o.map = cluster_map::from_config(cfg);
+  o.host = cfg.hosts.front().id;
+  o.frame_bytes_max = cfg.effective_frame_bytes_max();
+  return o;
+}
+
 result<local_cluster> start_local_cluster(caf::actor_system& sys, registry& reg,
                                           const cluster_config& cfg, uint64_t seed) {
   local_cluster out;
@@ -37,12 +73,7 @@ result<local_cluster> start_local_cluster(caf::actor_system& sys, registry& reg,
   size_t frame_max = cfg.effective_frame_bytes_max();
   for (auto& h : cfg.hosts) {
     if (!h.storage) continue;
-    storage_node_options o;
-    o.host = h.id;
-    o.data_dir = h.data_dir + "/storage";
-    o.capacity_bytes = h.capacity_bytes;
-    o.group_commit_max = cfg.group_commit_max;
-    o.frame_bytes_max = frame_max;
+    auto o = storage_options(cfg, h);
     auto node = spawn_storage_node(sys, reg, o);
     if (!node)
       return abandon(out, reg, {node.code(), "host " + h.name + ": " + node.err().message});
@@ -50,36 +81,15 @@ result<local_cluster> start_local_cluster(caf::actor_system& sys, registry& reg,
     log->info("trace=0000000000000000 host {} ({}): storage node at {}", h.id, h.name, o.data_dir);
   }
   for (shard_id s = 0; s < cfg.shards; ++s) {
-    host_id host = cfg.shard_host(s);
-    meta_shard_options o;
-    o.shard = s;
-    o.shard_count = cfg.shards;
-    o.host = host;
-    for (auto& h : cfg.hosts)
-      if (h.id == host) o.data_dir = h.data_dir;
-    o.chunk_size = cfg.chunk_size;
-    o.min_replicas = cfg.min_replicas;
-    o.final_replicas = cfg.final_replicas;
-    o.storage_hosts = storage_hosts(cfg);
-    o.group_commit_max = cfg.group_commit_max;
-    o.frame_bytes_max = frame_max;
-    // Meta shards run on the scheduler: their commits are short, and a detached
-    // actor costs a thread wake-up per message (4 KiB puts: ~3.2k -> ~4.8k ops/s).
-    // Storage nodes stay detached: a batch of large appends would hold a worker.
-    o.detached = false;
-    o.seed = rng(seed).derive("meta." + std::to_string(s)).next();
+    auto o = meta_options(cfg, s, seed);
     auto shard = spawn_meta_shard(sys, reg, o);
     if (!shard)
       return abandon(
           out, reg, {shard.code(), "meta shard " + std::to_string(s) + ": " + shard.err().message});
     out.actors.push_back(*shard);
-    log->info("trace=0000000000000000 meta shard {} on host {}", s, host);
+    log->info("trace=0000000000000000 meta shard {} on host {}", s, o.host);
   }
-  coordinator_options co;
-  co.map = cluster_map::from_config(cfg);
-  co.host = cfg.hosts.front().id;
-  co.frame_bytes_max = frame_max;
-  auto coordinator = spawn_coordinator(sys, reg, co);
+  auto coordinator = spawn_coordinator(sys, reg, coordinator_options_for(cfg));
   if (!coordinator) return abandon(out, reg, coordinator.err());
   out.actors.push_back(*coordinator);
 

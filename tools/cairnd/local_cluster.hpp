@@ -5,6 +5,9 @@
 
 #include <vector>
 
+#include "actors/coordinator/coordinator_actor.hpp"
+#include "actors/meta_shard/meta_shard_actor.hpp"
+#include "actors/storage_node/storage_node_actor.hpp"
 #include "runtime/config.hpp"
 #include "runtime/net/registry.hpp"
 
@@ -15,6 +18,12 @@ struct local_cluster {
   caf::actor client_port;
   uint16_t port = 0;
 };
+
+// What each role of a config is started with. The simulation starts the same roles
+// from these, then swaps in its own disk and scheduler-friendly settings.
+storage_node_options storage_options(const cluster_config& cfg, const host_config& h);
+meta_shard_options meta_options(const cluster_config& cfg, shard_id s, uint64_t seed);
+coordinator_options coordinator_options_for(const cluster_config& cfg);
 
 result<local_cluster> start_local_cluster(caf::actor_system& sys, registry& reg,
                                           const cluster_config& cfg, uint64_t seed);

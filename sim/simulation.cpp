@@ -1,0 +1,406 @@
+#include "sim/simulation.hpp"
+
+#include <caf/all.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+
+#include "actors/client/client_actor.hpp"
+#include "actors/client/namespace_ops.hpp"
+#include "runtime/log.hpp"
+#include "runtime/net/atoms.hpp"
+#include "runtime/net/local_link.hpp"
+#include "sim/replica_audit.hpp"
+#include "sim/sim_buggify.hpp"
+#include "sim/sim_cluster.hpp"
+#include "sim/sim_world.hpp"
+
+namespace cairn {
+namespace {
+
+constexpr sim_us second = 1'000'000;
+constexpr uint32_t clients = 4;
+constexpr uint32_t client_timeout_ms = 5000;
+// After the chaos phase: operations still running get this long to finish...
+constexpr sim_us drain_max = 120 * second;
+// ...then the cluster settles (GC grace is 30 s) before the final pass.
+constexpr sim_us settle = 45 * second;
+constexpr sim_us final_pass_max = 300 * second;
+
+std::string temp_parent(const sim_options& opt) {
+  if (!opt.temp_dir.empty()) return opt.temp_dir;
+  std::error_code ec;
+  return std::filesystem::is_directory("/dev/shm", ec) ? "/dev/shm" : "/tmp";
+}
+
+cluster_config make_config(const swarm_params& s, const std::string& dir) {
+  cluster_config c;
+  c.name = "sim";
+  c.data_dir = dir;
+  c.chunk_size = s.chunk_size;
+  c.min_replicas = s.min_replicas;
+  c.final_replicas = s.final_replicas;
+  c.shards = s.shards;
+  c.request_timeout_ms = client_timeout_ms;
+  for (uint32_t i = 1; i <= s.hosts; ++i) {
+    host_config h;
+    h.id = i;
+    h.name = "h" + std::to_string(i);
+    h.labels.rack = "r" + std::to_string((i - 1) % s.racks);
+    h.data_dir = dir + "/" + h.name;
+    h.capacity_bytes = uint64_t{1} << 30;
+    c.hosts.push_back(h);
+  }
+  return c;
+}
+
+net_params quiet(net_params p) {
+  p.loss = 0;
+  p.duplicate = 0;
+  return p;
+}
+
+// Carries out one planned fault and counts it.
+class fault_driver {
+ public:
+  fault_driver(sim_world& world, sim_cluster& cluster, sim_network& net, trace_log& trace,
+               rng random, sim_report& report)
+      : world_(world),
+        cluster_(cluster),
+        net_(net),
+        trace_(trace),
+        random_(random),
+        report_(report) {}
+
+  status apply(const fault_event& e) {
+    trace_.record(world_.now(), "fault", {{"kind", static_cast<uint64_t>(e.kind)}, {"host", e.host}},
+                  describe(e));
+    ++report_.faults[to_string(e.kind)];
+    switch (e.kind) {
+      case fault_kind::crash:
+        cluster_.crash(e.host);
+        break;
+      case fault_kind::restart:
+        return cluster_.restart(e.host);
+      case fault_kind::wipe: {
+        cluster_.crash(e.host);
+        // Let the killed roles exit before their disk goes.
+        world_.run_until_idle(world_.now());
+        auto& h = cluster_.host(e.host);
+        h.disk->wipe();
+        h.destroyed = true;
+        break;
+      }
+      case fault_kind::partition:
+        net_.links.partition(e.side_a, e.side_b, e.one_way);
+        break;
+      case fault_kind::heal:
+        net_.links.heal();
+        break;
+      case fault_kind::clog:
+        net_.links.clog(e.host, e.peer, e.until);
+        break;
+      case fault_kind::unclog:
+        net_.links.unclog(e.host, e.peer);
+        break;
+      case fault_kind::bitflip:
+        flip_a_bit(cluster_.host(e.host));
+        break;
+      case fault_kind::disk_full:
+        cluster_.host(e.host).disk->set_full(true);
+        break;
+      case fault_kind::disk_ok:
+        cluster_.host(e.host).disk->set_full(false);
+        break;
+      case fault_kind::slow_sync:
+        cluster_.host(e.host).disk->set_sync_latency_ms(e.value);
+        break;
+      case fault_kind::fast_sync:
+        cluster_.host(e.host).disk->set_sync_latency_ms(0);
+        break;
+    }
+    return ok_status();
+  }
+
+  // The quiet phase: every fault healed, every host up.
+  status heal_all() {
+    net_.links.heal();
+    net_.links.set_params(quiet(net_.links.params()));
+    for (auto& h : cluster_.hosts()) {
+      h.disk->set_full(false);
+      h.disk->set_sync_latency_ms(0);
+      if (!h.up)
+        if (auto st = cluster_.restart(h.cfg.id); !st) return st;
+    }
+    return ok_status();
+  }
+
+ private:
+  void flip_a_bit(sim_host& h) {
+    auto keys = h.disk->keys();
+    if (keys.empty()) return;
+    auto key = keys[random_.below(keys.size())];
+    auto size = h.disk->find(key)->bytes.size();
+    if (size == 0) return;
+    h.disk->flip_bit(key, random_.below(size * 8));
+    h.destroyed = true;
+  }
+
+  sim_world& world_;
+  sim_cluster& cluster_;
+  sim_network& net_;
+  trace_log& trace_;
+  rng random_;
+  sim_report& report_;
+};
+
+// Runs the world until `done` or `limit`; false when the limit came first.
+template <class Pred>
+bool run_while(sim_world& world, sim_us limit, Pred done) {
+  while (!done()) {
+    if (world.now() >= limit) return false;
+    world.run_until(std::min(limit, world.now() + second / 10));
+  }
+  return true;
+}
+
+void add_checker(sim_report& r, std::string name, bool passed, std::string detail) {
+  r.checkers.push_back({std::move(name), passed, std::move(detail)});
+}
+
+struct client_handles {
+  std::vector<caf::actor> links, actors;
+};
+
+client_handles spawn_clients(sim_world& world, registry& reg, const cluster_config& cfg,
+                             uint64_t seed) {
+  client_handles out;
+  for (uint32_t i = 0; i < clients; ++i) {
+    local_link_config lc;
+    lc.frame_bytes_max = cfg.effective_frame_bytes_max();
+    lc.request_timeout_ms = client_timeout_ms * 2;
+    auto link = spawn_local_link(world.system(), reg, lc);
+    client_options co;
+    co.request_timeout_ms = client_timeout_ms;
+    co.frame_bytes_max = cfg.effective_frame_bytes_max();
+    co.correlation_base = (uint64_t{i} + 1) << 40;
+    co.seed = rng(seed).derive("client." + std::to_string(i)).next();
+    out.links.push_back(link);
+    out.actors.push_back(spawn_client_actor(world.system(), link, co));
+  }
+  return out;
+}
+
+status fetch_maps(sim_world& world, const client_handles& c) {
+  auto pending = std::make_shared<size_t>(c.actors.size());
+  auto failed = std::make_shared<std::optional<error>>();
+  for (auto& client : c.actors)
+    run_client_job(client, [pending, failed](const context_ptr& ctx) {
+      fetch_map(ctx, [ctx, pending, failed](result<cluster_map> m) {
+        if (m) ctx->set_map(*m);
+        else *failed = m.err();
+        --*pending;
+      });
+    });
+  if (!run_while(world, world.now() + 60 * second, [&] { return *pending == 0; }))
+    return error{errc::timeout, "clients got no cluster map"};
+  if (*failed) return **failed;
+  return ok_status();
+}
+
+// Shard and node statistics through the coordinator, for the metadata orphan check.
+result<cluster_status> fetch_cluster_status(sim_world& world, const caf::actor& client) {
+  auto out = std::make_shared<std::optional<result<cluster_status>>>();
+  run_client_job(client, [out](const context_ptr& ctx) {
+    fetch_status(ctx, [out](result<cluster_status> s) { *out = std::move(s); });
+  });
+  if (!run_while(world, world.now() + 60 * second, [&] { return out->has_value(); }))
+    return error{errc::timeout, "no cluster status"};
+  return **out;
+}
+
+void check(sim_report& report, const workload& wl, sim_cluster& cluster,
+           const result<cluster_status>& status) {
+  auto& s = wl.stats();
+  add_checker(report, "no_wrong_bytes", s.wrong_bytes == 0,
+              std::to_string(s.reads_checked) + " reads checked, " + std::to_string(s.wrong_bytes) +
+                  " returned bytes no write carried");
+  add_checker(report, "no_lost_acked_writes", s.lost_writes == 0 && s.final_read_errors == 0,
+              std::to_string(s.lost_writes) + " reads returned a replaced version, " +
+                  std::to_string(s.final_read_errors) + " final reads failed");
+
+  std::map<host_id, const sim_disk*> disks;
+  std::set<host_id> destroyed;
+  for (auto& h : cluster.hosts()) {
+    disks[h.cfg.id] = h.disk.get();
+    if (h.destroyed) destroyed.insert(h.cfg.id);
+  }
+  auto audit = audit_replicas(wl.final_files(), disks, destroyed);
+  report.replicas_destroyed = audit.replicas_destroyed;
+  add_checker(report, "min_replicas_reached", audit.under_min == 0,
+              std::to_string(audit.chunks) + " chunks of " +
+                  std::to_string(wl.final_files().size()) + " files, " +
+                  std::to_string(audit.under_min) + " below min (destroyed replicas: " +
+                  std::to_string(audit.replicas_destroyed) + ")");
+  add_checker(report, "replicas_intact", audit.replicas_lost == 0,
+              std::to_string(audit.replicas_good) + " replicas hold their chunk's bytes, " +
+                  std::to_string(audit.replicas_lost) +
+                  " listed replicas are missing or bad on hosts no fault destroyed");
+  std::set<inode_id> inodes;  // a file whose rename was interrupted may have two names
+  for (auto& f : wl.final_files()) inodes.insert(f.id);
+  uint64_t pending = 0, gc = 0, files = 0;
+  bool reachable = status.ok();
+  if (status)
+    for (auto& sh : status->shards) {
+      pending += sh.pending_files;
+      gc += sh.gc_pending;
+      files += sh.files;
+      reachable = reachable && sh.reachable;
+    }
+  bool no_orphans = reachable && audit.orphan_chunks == 0 && pending == 0 && gc == 0 &&
+                    files == inodes.size();
+  add_checker(report, "no_orphans", no_orphans,
+              std::to_string(audit.orphan_chunks) + " chunks in no file, " +
+                  std::to_string(audit.unlisted_replicas) + " unlisted replicas, " +
+                  std::to_string(pending) + " pending inodes, " + std::to_string(gc) +
+                  " GC entries, " + std::to_string(files) + " committed inodes, " +
+                  std::to_string(inodes.size()) + " reachable" +
+                  (reachable ? "" : ", some shard unreachable"));
+  for (auto& p : audit.problems) report.violations.push_back(p);
+}
+
+}  // namespace
+
+bool sim_report::passed() const {
+  for (auto& c : checkers)
+    if (!c.passed) return false;
+  return !checkers.empty();
+}
+
+std::string reproduce_command(const sim_options& opt) {
+  auto cmd = "cairn-sim --seed " + std::to_string(opt.seed) + " --hosts " +
+             std::to_string(opt.hosts) + " --duration " + std::to_string(opt.duration / second) +
+             "s --workload " + opt.workload + " --faults " + (opt.faults ? "swarm" : "none");
+  if (opt.ops_per_second != 200) cmd += " --rate " + std::to_string(int(opt.ops_per_second));
+  return cmd;
+}
+
+result<sim_report> run_simulation(const sim_options& opt) {
+  auto wall_start = std::chrono::steady_clock::now();  // for the report only
+  sim_report report;
+  report.options = opt;
+  auto swarm = draw_swarm(opt.seed, opt.hosts, opt.faults);
+  if (!swarm) return swarm.err();
+  report.swarm = *swarm;
+  if (opt.workload != "mixed")
+    return error{errc::invalid_argument, "unknown workload \"" + opt.workload + "\" (mixed)"};
+
+  std::string tmpl = temp_parent(opt) + "/cairn-sim.XXXXXX";
+  if (!::mkdtemp(tmpl.data()))
+    return error{errc::io_error, "cannot create a temporary directory under " + temp_parent(opt)};
+  struct remove_dir {
+    std::string dir;
+    ~remove_dir() {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  } cleanup{tmpl};
+  auto cfg = make_config(*swarm, tmpl);
+
+  trace_log trace(opt.trace_path);
+  if (!trace.ok()) return error{errc::io_error, "cannot write the trace to " + opt.trace_path};
+  history_model model;
+  registry reg;
+  rng root(opt.seed);
+  {
+    sim_world world(opt.seed);
+    sim_network net(world, link_model(quiet(swarm->net)), root.derive("network"), trace);
+    sim_cluster cluster(world.system(), reg, net, cfg, opt.seed);
+    if (auto st = cluster.start(); !st) return st.err();
+    auto c = spawn_clients(world, reg, cfg, opt.seed);
+    auto stop_all = [&] {
+      for (auto& a : c.actors) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+      for (auto& l : c.links) caf::anon_send(l, stop_atom::value);
+      cluster.stop();
+      world.run_until_idle(INT64_MAX);
+    };
+    if (auto st = fetch_maps(world, c); !st) {
+      stop_all();
+      return st.err();
+    }
+    workload_config wc;
+    wc.ops_per_second = opt.ops_per_second;
+    wc.chunk_size = cfg.chunk_size;
+    workload wl(wc, c.actors, model, trace, world, root.derive("workload"));
+    std::optional<bool> ready;
+    wl.setup([&](bool ok) { ready = ok; });
+    if (!run_while(world, world.now() + 60 * second, [&] { return ready.has_value(); }) ||
+        !*ready) {
+      stop_all();
+      return error{errc::internal, "the workload's directories could not be created"};
+    }
+
+    // Chaos: the seed's faults, buggify sites and lossy links.
+    sim_buggify bugs(opt.seed);
+    std::optional<buggify_scope> bugs_on;
+    if (swarm->buggify) bugs_on.emplace(&bugs);
+    net.links.set_params(swarm->net);
+    fault_driver faults(world, cluster, net, trace, root.derive("fault.targets"), report);
+    sim_us start = world.now(), end = start + opt.duration;
+    auto plan_rng = root.derive("fault.plan");
+    std::vector<host_id> ids;
+    for (auto& h : cfg.hosts) ids.push_back(h.id);
+    auto plan = plan_faults(*swarm, ids, start, end, plan_rng);
+    size_t next_fault = 0;
+    sim_us next_op = start + wl.next_gap();
+    for (;;) {
+      sim_us fault_at = next_fault < plan.size() ? plan[next_fault].at : INT64_MAX;
+      sim_us next = std::min({next_op, fault_at, end});
+      world.run_until(next);
+      if (next == end) break;
+      if (fault_at == next) {
+        if (auto st = faults.apply(plan[next_fault++]); !st) {
+          stop_all();
+          return st.err();
+        }
+        continue;
+      }
+      wl.start_random_op();
+      next_op += wl.next_gap();
+    }
+
+    // Quiet: faults off, hosts up; the operations still running finish, the cluster
+    // settles, then every path is read once more and the disks are audited.
+    bugs_on.reset();
+    if (auto st = faults.heal_all(); !st) {
+      stop_all();
+      return st.err();
+    }
+    trace.record(world.now(), "quiet", {});
+    run_while(world, world.now() + drain_max, [&] { return wl.in_flight() == 0; });
+    world.run_until(world.now() + settle);
+    bool final_done = false;
+    wl.start_final_pass([&] { final_done = true; });
+    if (!run_while(world, world.now() + final_pass_max, [&] { return final_done; }))
+      report.violations.push_back("the final pass did not finish");
+    auto status = fetch_cluster_status(world, c.actors.front());
+    check(report, wl, cluster, status);
+    if (!final_done) add_checker(report, "final_pass_finished", false, "timed out");
+    for (auto& v : wl.violations()) report.violations.insert(report.violations.begin(), v);
+    for (auto& [site, n] : bugs.fired()) report.faults["buggify." + site] = n;
+    report.sim_seconds = double(world.now()) / second;
+    report.messages = world.messages_run();
+    report.net = net.counters;
+    report.links = net.links.counters();
+    report.ops = wl.stats();
+    stop_all();
+  }
+  report.trace_hash = trace.hash();
+  report.trace_events = trace.events();
+  report.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return report;
+}
+
+}  // namespace cairn
