@@ -55,9 +55,10 @@ history_model::op_id history_model::begin_rename(const std::string& from, const 
 }
 
 void history_model::carry(const op_state& rename, op_id op, int64_t now) {
+  // "No file" moves too: a rename of a name whose inode is gone leaves a name without
+  // a file at the destination, which reads as no file.
   std::vector<version_id> moving;
-  for (auto& c : paths_[rename.path].candidates)
-    if (c.version != no_file) moving.push_back(c.version);
+  for (auto& c : paths_[rename.path].candidates) moving.push_back(c.version);
   auto& dst = paths_[rename.to].candidates;
   for (auto v : moving) {
     bool have = std::any_of(dst.begin(), dst.end(),

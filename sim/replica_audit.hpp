@@ -14,13 +14,13 @@
 namespace cairn {
 
 struct replica_audit {
-  uint64_t chunks = 0;            // chunks of committed files
-  uint64_t replicas_good = 0;     // listed live and holding the chunk's bytes
-  uint64_t replicas_destroyed = 0;  // listed, gone or bad, on a host a destructive fault hit
-  uint64_t replicas_lost = 0;     // listed live, gone or bad, on a host no fault destroyed
-  uint64_t under_min = 0;         // chunks below min counting good + destroyed replicas
-  uint64_t orphan_chunks = 0;     // on a disk, part of no committed file
-  uint64_t unlisted_replicas = 0;  // a committed file's chunk on a host its metadata omits
+  uint64_t chunks = 0;                // chunks of committed files
+  uint64_t replicas_good = 0;         // listed live and holding the chunk's bytes
+  uint64_t replicas_destroyed = 0;    // listed, gone or bad, on a host a destructive fault hit
+  uint64_t replicas_lost = 0;         // listed live, gone or bad, on a host no fault destroyed
+  uint64_t under_min = 0;             // chunks below min counting good + destroyed replicas
+  uint64_t orphan_chunks = 0;         // on a disk, part of no committed file
+  uint64_t unlisted_replicas = 0;     // a committed file's chunk on a host its metadata omits
   std::vector<std::string> problems;  // the first few, explained
 };
 

@@ -42,8 +42,10 @@ sim_us sim_world::next_timer() const {
 
 void sim_world::advance_to(sim_us t) {
   auto now_us = now();
-  if (t > now_us) sched_->advance_time(std::chrono::microseconds(t - now_us));
-  else sched_->trigger_timeouts();  // timers due now (or rounded below a microsecond)
+  if (t > now_us)
+    sched_->advance_time(std::chrono::microseconds(t - now_us));
+  else
+    sched_->trigger_timeouts();  // timers due now (or rounded below a microsecond)
 }
 
 bool sim_world::run_one() {

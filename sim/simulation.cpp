@@ -74,8 +74,8 @@ class fault_driver {
         report_(report) {}
 
   status apply(const fault_event& e) {
-    trace_.record(world_.now(), "fault", {{"kind", static_cast<uint64_t>(e.kind)}, {"host", e.host}},
-                  describe(e));
+    trace_.record(world_.now(), "fault",
+                  {{"kind", static_cast<uint64_t>(e.kind)}, {"host", e.host}}, describe(e));
     ++report_.faults[to_string(e.kind)];
     switch (e.kind) {
       case fault_kind::crash:
@@ -198,8 +198,10 @@ status fetch_maps(sim_world& world, const client_handles& c) {
   for (auto& client : c.actors)
     run_client_job(client, [pending, failed](const context_ptr& ctx) {
       fetch_map(ctx, [ctx, pending, failed](result<cluster_map> m) {
-        if (m) ctx->set_map(*m);
-        else *failed = m.err();
+        if (m)
+          ctx->set_map(*m);
+        else
+          *failed = m.err();
         --*pending;
       });
     });
@@ -238,11 +240,11 @@ void check(sim_report& report, const workload& wl, sim_cluster& cluster,
   }
   auto audit = audit_replicas(wl.final_files(), disks, destroyed);
   report.replicas_destroyed = audit.replicas_destroyed;
-  add_checker(report, "min_replicas_reached", audit.under_min == 0,
-              std::to_string(audit.chunks) + " chunks of " +
-                  std::to_string(wl.final_files().size()) + " files, " +
-                  std::to_string(audit.under_min) + " below min (destroyed replicas: " +
-                  std::to_string(audit.replicas_destroyed) + ")");
+  add_checker(
+      report, "min_replicas_reached", audit.under_min == 0,
+      std::to_string(audit.chunks) + " chunks of " + std::to_string(wl.final_files().size()) +
+          " files, " + std::to_string(audit.under_min) +
+          " below min (destroyed replicas: " + std::to_string(audit.replicas_destroyed) + ")");
   add_checker(report, "replicas_intact", audit.replicas_lost == 0,
               std::to_string(audit.replicas_good) + " replicas hold their chunk's bytes, " +
                   std::to_string(audit.replicas_lost) +
@@ -258,16 +260,19 @@ void check(sim_report& report, const workload& wl, sim_cluster& cluster,
       files += sh.files;
       reachable = reachable && sh.reachable;
     }
+  auto dangling = wl.dangling_entries().size();
   bool no_orphans = reachable && audit.orphan_chunks == 0 && pending == 0 && gc == 0 &&
-                    files == inodes.size();
+                    files == inodes.size() && dangling == 0;
   add_checker(report, "no_orphans", no_orphans,
               std::to_string(audit.orphan_chunks) + " chunks in no file, " +
                   std::to_string(audit.unlisted_replicas) + " unlisted replicas, " +
                   std::to_string(pending) + " pending inodes, " + std::to_string(gc) +
                   " GC entries, " + std::to_string(files) + " committed inodes, " +
-                  std::to_string(inodes.size()) + " reachable" +
-                  (reachable ? "" : ", some shard unreachable"));
+                  std::to_string(inodes.size()) + " reachable, " + std::to_string(dangling) +
+                  " names without a file" + (reachable ? "" : ", some shard unreachable"));
   for (auto& p : audit.problems) report.violations.push_back(p);
+  for (auto& d : wl.dangling_entries())
+    report.violations.push_back(d + " is listed but has no file (an entry without an inode)");
 }
 
 }  // namespace

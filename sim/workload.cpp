@@ -1,5 +1,6 @@
 #include "sim/workload.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -147,8 +148,8 @@ void workload::on_read(history_model::op_id op, const std::string& path,
     model_.abandon_read(op);
     if (final) {
       ++stats_.final_read_errors;
-      violation("final read of " + path + " failed with all faults healed: " +
-                got.err().to_string());
+      violation("final read of " + path +
+                " failed with all faults healed: " + got.err().to_string());
     }
     return;
   }
@@ -211,9 +212,30 @@ void workload::list(const std::string& dir) {
   });
 }
 
+void workload::list_final(std::function<void()> done) {
+  auto remaining = std::make_shared<uint32_t>(cfg_.dirs);
+  for (uint32_t d = 0; d < cfg_.dirs; ++d) {
+    auto dir = "/w/d" + std::to_string(d);
+    run([this, dir, remaining, done](const context_ptr& ctx) {
+      list_path(ctx, dir, false, [this, dir, remaining, done](result<std::vector<entry_info>> r) {
+        if (!r) violation("final list of " + dir + " failed: " + r.err().to_string());
+        if (r)
+          for (auto& e : *r) {
+            auto path = dir + "/" + e.name;
+            bool found = std::any_of(final_files_.begin(), final_files_.end(),
+                                     [&](const file_info& f) { return f.path == path; });
+            if (e.kind == entry_kind::file && !found) dangling_.push_back(path);
+          }
+        if (--*remaining == 0) done();
+      });
+    });
+  }
+}
+
 void workload::start_final_pass(std::function<void()> done) {
   auto paths = model_.paths();
   auto remaining = std::make_shared<size_t>(paths.size());
+  done = [this, done] { list_final(done); };
   if (paths.empty()) return done();
   for (auto& path : paths) {
     get(path, true, [this, path, remaining, done] {
@@ -221,8 +243,8 @@ void workload::start_final_pass(std::function<void()> done) {
         stat_path(ctx, path, [this, path, remaining, done](result<file_info> info) {
           if (info && info->kind == entry_kind::file) final_files_.push_back(*info);
           if (!info && info.code() != errc::not_found)
-            violation("final stat of " + path + " failed with all faults healed: " +
-                      info.err().to_string());
+            violation("final stat of " + path +
+                      " failed with all faults healed: " + info.err().to_string());
           if (--*remaining == 0) done();
         });
       });

@@ -63,6 +63,8 @@ class workload {
   // every file found. done() runs when all answered.
   void start_final_pass(std::function<void()> done);
   const std::vector<file_info>& final_files() const { return final_files_; }
+  // Names listed in a directory whose stat says not_found: entries without an inode.
+  const std::vector<std::string>& dangling_entries() const { return dangling_; }
 
   const workload_stats& stats() const { return stats_; }
   // The first violations, explained (at most a few are kept).
@@ -95,7 +97,10 @@ class workload {
   size_t next_client_ = 0;
   workload_stats stats_;
   std::vector<std::string> violations_;
+  void list_final(std::function<void()> done);
+
   std::vector<file_info> final_files_;
+  std::vector<std::string> dangling_;
 };
 
 }  // namespace cairn

@@ -475,10 +475,23 @@ void move_path(const context_ptr& ctx, const std::string& src, const std::string
             },
             [cb](result<reply> done) { deliver<unit>(done, cb, no_payload); });
       }
+      // Across shards: link the new name, then unlink the old one. If the old name no
+      // longer points at the entry (a concurrent rm or mv took it), take the new link
+      // back: it would be a second name for a moved entry or a name for a dropped inode.
       link_entry(ctx, trace, *dst_parent, dst_name, entry.kind, entry.id, [=](result<unit> linked) {
         if (!linked) return cb(linked.err());
-        unlink_entry(ctx, trace, src_parent, entry.name, entry.id, true,
-                     [cb](result<unlink_result> u) { u ? cb(unit{}) : cb(u.err()); });
+        unlink_entry(
+            ctx, trace, src_parent, entry.name, entry.id, true, [=](result<unlink_result> u) {
+              if (u) return cb(unit{});
+              if (u.code() != errc::not_found) return cb(u.err());
+              unlink_entry(
+                  ctx, trace, *dst_parent, dst_name, entry.id, true,
+                  [cb, u, dst](result<unlink_result> back) {
+                    if (back || back.code() == errc::not_found) return cb(u.err());
+                    cb(error{errc::unavailable, "the source vanished during the move and " + dst +
+                                                    " may remain: " + back.err().message});
+                  });
+            });
       });
     });
   });
