@@ -1,10 +1,12 @@
 #include "actors/client/get_op.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "actors/client/read_plan.hpp"
 #include "cairn/schema/meta.capnp.h"
 #include "cairn/schema/storage.capnp.h"
+#include "runtime/buggify.hpp"
 #include "runtime/crc32c.hpp"
 #include "runtime/path.hpp"
 
@@ -41,7 +43,11 @@ class get_operation : public std::enable_shared_from_this<get_operation> {
     while (!done_ && inflight_ < ctx_->options().chunk_window_max && next_ < file_.chunks.size()) {
       auto& chunk = file_.chunks[next_++];
       ++inflight_;
-      try_replica(chunk.index, replica_read_order(chunk, rotation_ + chunk.index), 0);
+      auto order = replica_read_order(chunk, rotation_ + chunk.index);
+      // Fault site: read the least preferred replica first (e.g. a corrupt or missing one).
+      if (order.size() > 1 && buggify("client.read_worst_replica_first"))
+        std::rotate(order.begin(), order.end() - 1, order.end());
+      try_replica(chunk.index, std::move(order), 0);
     }
     if (!done_ && written_ == file_.chunks.size()) {
       if (auto st = sink_->finish(); !st) return finish(st.err());

@@ -3,6 +3,7 @@
 #include "actors/client/write_quorum.hpp"
 #include "cairn/schema/meta.capnp.h"
 #include "cairn/schema/storage.capnp.h"
+#include "runtime/buggify.hpp"
 #include "runtime/crc32c.hpp"
 #include "runtime/path.hpp"
 
@@ -142,7 +143,8 @@ class put_operation : public std::enable_shared_from_this<put_operation> {
                                        " replicas durable (" + why.message + ")"});
     }
     if (commit_sent_ || next_ < targets_.size() || !quorum_.committable()) return;
-    if (quorum_.all_answered() || grace_over_) return commit();
+    // Fault site: commit at min acks at once, so late acks go out as replicaAdd.
+    if (quorum_.all_answered() || grace_over_ || buggify("client.commit_at_min")) return commit();
     if (!grace_started_) {
       grace_started_ = true;
       ctx_->after(std::chrono::milliseconds(ctx_->options().straggler_grace_ms),
