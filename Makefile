@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test bench asan format format-check clean
+.PHONY: all deps configure build run test bench bench-sim asan format format-check clean
 
 all: build
 
@@ -25,6 +25,9 @@ test: build
 
 bench: build
 	@scripts/bench.sh $(BUILD_DIR)
+
+bench-sim: build
+	@scripts/sim-bench.sh $(BUILD_DIR)
 
 SOURCES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
 

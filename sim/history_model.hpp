@@ -9,8 +9,10 @@
 // candidate whose own write completed before this one started is superseded and
 // dropped (real-time order puts it earlier). A write that failed definitely (the
 // cluster said it did not happen: already_exists, not_found, ...) drops its
-// candidates; a write whose outcome is unknown (timeout, unavailable) keeps them for
-// good, since it may still land later.
+// candidates; a write whose outcome is unknown (timeout, unavailable) keeps them as if
+// it completed `unknown_horizon_us` later: that long it may still land (its last
+// request is still in flight, delayed at most by the network's longest clog and
+// latency — a bound the simulated network guarantees), and no longer.
 //
 // A read is correct when the bytes it returned are those of a version that was a
 // candidate when the read started or became one while it ran. Bytes that no write to
@@ -22,6 +24,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -54,6 +57,10 @@ const char* to_string(read_verdict v);
 class history_model {
  public:
   using op_id = uint64_t;
+  // How long after a write ended without an answer it may still take effect.
+  // The simulated network holds a message at most ~8 s (clog plus latency tail) and
+  // the client gives up after 5 s; 20 s covers both with room.
+  static constexpr int64_t unknown_horizon_us = 20'000'000;
 
   void define_version(version_id v, content c);
 
@@ -77,15 +84,16 @@ class history_model {
   size_t open_ops() const { return ops_.size(); }
 
  private:
-  static constexpr int64_t open_end = INT64_MAX;
+  static constexpr int64_t never = INT64_MIN;
+  // One entry per version a path may hold: the writes still open that bring it, and
+  // when the last completed one that brought it ended (or may last land).
   struct candidate {
-    version_id version;
-    op_id op;     // the write that introduced it; 0 for the initial "no file"
-    int64_t end;  // when that write completed; open_end while open or unknown
+    std::set<op_id> open;
+    int64_t end = never;
   };
   struct path_state {
-    std::vector<candidate> candidates{{no_file, 0, -1}};
-    std::vector<version_id> ever{no_file};              // every version that was ever a candidate
+    std::map<version_id, candidate> candidates{{no_file, candidate{{}, -1}}};
+    std::set<version_id> ever{no_file};                 // every version that was ever a candidate
     std::vector<std::pair<int64_t, version_id>> added;  // (when, version) of additions
   };
   enum class op_kind { put, remove, rename, read };
@@ -98,15 +106,22 @@ class history_model {
   };
 
   void add(const std::string& path, version_id v, op_id op, int64_t now);
-  // The rename's source versions become candidates of its destination.
+  // The rename's source versions become candidates of its destination (later ones
+  // follow through renames_from_ while it runs).
   void carry(const op_state& rename, op_id op, int64_t now);
-  void complete(const std::string& path, const op_state& w, op_id op, int64_t now);
+  // The write ended: its candidates count as completed at `end`, and when it was
+  // acknowledged every candidate completed before it started is superseded.
+  void settle(const std::string& path, const op_state& w, op_id op, int64_t end, bool acked);
   void drop(const std::string& path, op_id op);
-  bool has_content(version_id v, const std::optional<content>& got) const;
+  // The versions of `path` whose bytes are `got` (nullopt: no file).
+  std::vector<version_id> matching(const path_state& p, const std::optional<content>& got) const;
 
   std::map<std::string, path_state> paths_;
-  std::map<version_id, content> contents_;
+  std::map<std::pair<uint64_t, uint32_t>, std::vector<version_id>> by_content_;
   std::map<op_id, op_state> ops_;
+  // Renames still running, by source path: a version that reaches their source while
+  // they run may be the one they move.
+  std::map<std::string, std::set<op_id>> renames_from_;
   op_id next_op_ = 1;
 };
 

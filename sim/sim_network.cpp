@@ -2,7 +2,6 @@
 
 #include <caf/all.hpp>
 
-#include "runtime/crc32c.hpp"
 #include "runtime/envelope.hpp"
 #include "runtime/net/atoms.hpp"
 #include "runtime/net/local_link.hpp"
@@ -57,7 +56,7 @@ void launch(nic_actor* self, host_id from, host_id to, in_flight msg) {
                     {"to", to},
                     {"kind", static_cast<uint64_t>(msg.header.kind)},
                     {"trace", msg.header.trace_id},
-                    {"crc", crc32c(msg.frame.data(), msg.frame.size())},
+                    {"bytes", msg.frame.size()},
                     {"copies", fate.delays.size()},
                     {"delay_us", fate.delays.empty() ? 0 : uint64_t(fate.delays.front())}},
                    msg.header.destination.actor);

@@ -86,6 +86,17 @@ std::string workload::random_path() {
   return random_dir() + "/f" + std::to_string(random_.below(cfg_.files_per_dir));
 }
 
+void workload::move_within_group() {
+  // Renames stay among the files of one index (/w/d*/fN): versions then travel within a
+  // small group of paths, which keeps the history's candidate sets small under heavy
+  // loss, while moves between directories still cross shards.
+  auto file = "/f" + std::to_string(random_.below(cfg_.files_per_dir));
+  auto from = random_.below(cfg_.dirs);
+  auto to = (from + 1 + random_.below(cfg_.dirs - 1)) % cfg_.dirs;
+  if (cfg_.dirs == 1) return list(random_dir());
+  move("/w/d" + std::to_string(from) + file, "/w/d" + std::to_string(to) + file);
+}
+
 uint64_t workload::random_size() {
   auto pick = random_.below(100);
   if (pick < 5) return 0;
@@ -121,7 +132,7 @@ void workload::start_random_op() {
   if (pick < 30) return put(random_path());
   if (pick < 60) return get(random_path(), false, nullptr);
   if (pick < 80) return remove(random_path());
-  if (pick < 90) return move(random_path(), random_path());
+  if (pick < 90) return move_within_group();
   list(random_dir());
 }
 

@@ -26,7 +26,9 @@ struct workload_config {
   uint32_t dirs = 4;
   uint32_t files_per_dir = 16;
   uint64_t chunk_size = 64u << 10;
-  uint32_t in_flight_max = 64;  // arrivals beyond this are skipped and counted
+  // Arrivals beyond this are skipped and counted: it bounds memory when a partition or
+  // heavy loss makes every operation wait for its timeouts.
+  uint32_t in_flight_max = 4096;
 };
 
 struct op_tally {
@@ -84,6 +86,7 @@ class workload {
   void get(const std::string& path, bool final, std::function<void()> then);
   void remove(const std::string& path);
   void move(const std::string& from, const std::string& to);
+  void move_within_group();
   void list(const std::string& dir);
 
   workload_config cfg_;

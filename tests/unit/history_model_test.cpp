@@ -77,6 +77,16 @@ TEST_CASE("a failed write is not a candidate; an unknown one stays one") {
   CHECK(f.read("/b", no_file, 50, 60) == read_verdict::ok);
 }
 
+TEST_CASE("an unknown write stops being a candidate once its horizon passed") {
+  fixture f;
+  auto unknown = f.m.begin_put("/a", 1, 10);
+  f.m.end_write(unknown, write_outcome::unknown, 20);
+  int64_t later = 20 + history_model::unknown_horizon_us + 1;
+  f.m.end_write(f.m.begin_remove("/a", later), write_outcome::acked, later + 10);
+  CHECK(f.read("/a", 1, later + 20, later + 30) == read_verdict::lost_write);
+  CHECK(f.read("/a", no_file, later + 20, later + 30) == read_verdict::ok);
+}
+
 TEST_CASE("overlapping acknowledged puts: either may win") {
   fixture f;
   auto a = f.m.begin_put("/a", 1, 10);
@@ -114,4 +124,15 @@ TEST_CASE("a failed rename leaves both paths as they were") {
   CHECK(f.read("/a", no_file, 50, 60) == read_verdict::lost_write);
   CHECK(f.read("/b", 1, 50, 60) == read_verdict::lost_write);
   CHECK(f.m.open_ops() == 0);
+}
+
+TEST_CASE("a rename moves a version that reached its source while it ran") {
+  fixture f;
+  auto mv = f.m.begin_rename("/a", "/b", 10);
+  f.m.end_write(f.m.begin_put("/a", 1, 20), write_outcome::acked, 30);
+  // The rename may have resolved /a after the put committed: /b may hold version 1
+  // before the rename answers.
+  CHECK(f.read("/b", 1, 40, 50) == read_verdict::ok);
+  f.m.end_write(mv, write_outcome::acked, 60);
+  CHECK(f.read("/b", 1, 70, 80) == read_verdict::ok);
 }
