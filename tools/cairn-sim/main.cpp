@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
       "nothing acknowledged was lost. Same seed, same build => same run (trace hash).\n"
       "Exit status: 0 every checker passed, 1 a checker failed (the report prints the\n"
       "command that reproduces the run), 2 usage error, 3 the run could not be set up."};
-  std::string seed_text = "1", seeds_text, duration_text = "10m", faults = "swarm", output = "table";
+  std::string seed_text = "1", seeds_text, duration_text = "10m", faults = "swarm",
+              output = "table";
   std::string log_level = "off", log_dir;
   sim_options opt;
   app.add_option("--seed", seed_text, "the run's root seed")->capture_default_str();
