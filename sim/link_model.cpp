@@ -58,6 +58,18 @@ void link_model::set_params(net_params params) {
   params_ = params;
 }
 
+void link_model::set_latency_scale(host_id from, host_id to, double factor) {
+  CAIRN_ASSERT(factor > 0);
+  latency_scale_[{from, to}] = factor;
+}
+
+sim_us link_model::draw_latency(host_id from, host_id to, rng& r) const {
+  auto scale = latency_scale_.find({from, to});
+  if (scale == latency_scale_.end()) return draw_latency(r);
+  return std::max<sim_us>(
+      1, static_cast<sim_us>(static_cast<double>(draw_latency(r)) * scale->second));
+}
+
 sim_us link_model::draw_latency(rng& r) const {
   const sim_us lo = params_.latency_us_min;
   const sim_us median = params_.latency_us_median;
@@ -87,10 +99,10 @@ link_model::delivery link_model::send(host_id from, host_id to, sim_us now, rng&
     ++counters_.dropped_loss;
     return d;
   }
-  d.delays.push_back(draw_latency(r));
+  d.delays.push_back(draw_latency(from, to, r));
   if (chance(r, params_.duplicate)) {
     ++counters_.duplicated;
-    d.delays.push_back(draw_latency(r));
+    d.delays.push_back(draw_latency(from, to, r));
   }
   const sim_us hold = clogged_until(from, to, now) - now;
   if (hold > 0) {

@@ -83,6 +83,10 @@ class link_model {
   const net_params& params() const { return params_; }
 
   // Blocks the one-way link from -> to: its messages are dropped. from == to is ignored.
+  // Scales every latency drawn for messages from -> to (a per-link distribution: the
+  // simulation makes links within a rack faster than links across racks). 1 unless set.
+  void set_latency_scale(host_id from, host_id to, double factor);
+
   void block(host_id from, host_id to);
   // Blocks every link side_a -> side_b, and side_b -> side_a unless one_way. A host on
   // both sides keeps its self link.
@@ -106,9 +110,11 @@ class link_model {
  private:
   using link = std::pair<host_id, host_id>;
 
-  sim_us draw_latency(rng& r) const;
+  sim_us draw_latency(rng& r) const;  // from the distribution alone
+  sim_us draw_latency(host_id from, host_id to, rng& r) const;
 
   net_params params_;
+  std::map<link, double> latency_scale_;
   std::set<link> blocked_;
   std::map<link, sim_us> clogged_until_;
   link_counters counters_;

@@ -55,6 +55,19 @@ cluster_config make_config(const swarm_params& s, const std::string& dir) {
   return c;
 }
 
+// Per-link latency: links within a rack are faster than links across racks or to the
+// client. Drawn once per seed.
+void spread_latencies(link_model& links, const cluster_config& cfg, rng r) {
+  std::vector<std::pair<host_id, std::string>> ends{{client_host, "client"}};
+  for (auto& h : cfg.hosts) ends.push_back({h.id, h.labels.rack});
+  for (auto& [a, rack_a] : ends)
+    for (auto& [b, rack_b] : ends) {
+      if (a == b) continue;
+      double u = static_cast<double>(r.below(1000)) / 1000.0;
+      links.set_latency_scale(a, b, rack_a == rack_b ? 0.5 + 0.5 * u : 1.0 + 2.0 * u);
+    }
+}
+
 net_params quiet(net_params p) {
   p.loss = 0;
   p.duplicate = 0;
@@ -321,6 +334,7 @@ result<sim_report> run_simulation(const sim_options& opt) {
   {
     sim_world world(opt.seed);
     sim_network net(world, link_model(quiet(swarm->net)), root.derive("network"), trace);
+    spread_latencies(net.links, cfg, root.derive("network.links"));
     sim_cluster cluster(world.system(), reg, net, cfg, opt.seed);
     if (auto st = cluster.start(); !st) return st.err();
     auto c = spawn_clients(world, reg, cfg, opt.seed);

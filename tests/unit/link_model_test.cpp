@@ -144,3 +144,15 @@ TEST_CASE("link model: describe prints latencies, loss and duplication on one li
   CHECK(describe(slow) ==
         "latency 100us/2.2ms/1.23457s (min/median/max), loss 0.0%, duplicate 0.0%");
 }
+
+TEST_CASE("link model: a link's latency scale stretches only that link") {
+  net_params p;
+  p.latency_us_min = 100;
+  p.latency_us_median = 100;
+  p.latency_us_max = 100;
+  link_model m(p);
+  m.set_latency_scale(1, 2, 3.0);
+  rng r(5);
+  CHECK(m.send(1, 2, 0, r).delays == std::vector<sim_us>{300});
+  CHECK(m.send(2, 1, 0, r).delays == std::vector<sim_us>{100});
+}
