@@ -33,6 +33,45 @@ result<uint64_t> read_size(toml::node_view<toml::node> node, uint64_t fallback,
   return error{errc::invalid_argument, key + " must be a size like \"4MiB\" or a number"};
 }
 
+// A duration: an integer number of seconds, or a string parse_duration_ms reads.
+result<int64_t> read_duration_ms(toml::node_view<toml::node> node, int64_t fallback,
+                                 const std::string& key) {
+  if (!node) return fallback;
+  if (auto v = node.value<int64_t>()) {
+    if (*v < 0) return error{errc::invalid_argument, key + " must not be negative"};
+    if (*v > (int64_t{1} << 40)) return error{errc::invalid_argument, key + " is too long"};
+    return *v * 1000;
+  }
+  if (auto s = node.value<std::string>()) {
+    auto r = parse_duration_ms(*s);
+    if (!r) return error{errc::invalid_argument, key + ": " + r.err().message};
+    return r;
+  }
+  return error{errc::invalid_argument, key + " must be a duration like \"15m\" or seconds"};
+}
+
+// 900000 -> "15m": the largest unit that shows the duration exactly.
+std::string format_duration(int64_t ms) {
+  for (auto [unit, size] : {std::pair{"d", int64_t{86400000}}, std::pair{"h", int64_t{3600000}},
+                            std::pair{"m", int64_t{60000}}, std::pair{"s", int64_t{1000}}})
+    if (ms != 0 && ms % size == 0) return std::to_string(ms / size) + unit;
+  return std::to_string(ms) + "ms";
+}
+
+status validate_orphan_gc(const cluster_config& c) {
+  if (c.pending_ttl_ms <= 0)
+    return error{errc::invalid_argument, "cluster.pending_ttl must be positive"};
+  if (c.orphan_grace_ms <= c.pending_ttl_ms)
+    return error{errc::invalid_argument,
+                 "cluster.orphan_grace (" + format_duration(c.orphan_grace_ms) +
+                     ") must exceed cluster.pending_ttl (" + format_duration(c.pending_ttl_ms) +
+                     "): a chunk of a pending inode must not be judged an orphan before its "
+                     "inode expired"};
+  if (c.orphan_scan_interval_ms <= 0)
+    return error{errc::invalid_argument, "cluster.orphan_scan_interval must be positive"};
+  return ok_status();
+}
+
 status validate(cluster_config& c) {
   if (c.hosts.empty()) return error{errc::invalid_argument, "no [[hosts]] configured"};
   std::set<host_id> ids;
@@ -62,7 +101,7 @@ status validate(cluster_config& c) {
                  "envelope travel in one frame)"};
   if (c.shards < 1 || c.shards > 1024)
     return error{errc::invalid_argument, "shards must be between 1 and 1024"};
-  return ok_status();
+  return validate_orphan_gc(c);
 }
 
 // A misspelt key would otherwise be ignored silently and its default used.
@@ -116,6 +155,24 @@ result<uint64_t> parse_size(const std::string& text) {
                "unknown size unit \"" + unit + "\" (use B, KiB, MiB or GiB)"};
 }
 
+result<int64_t> parse_duration_ms(const std::string& text) {
+  size_t i = 0;
+  int64_t n = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+    if (n > (int64_t{1} << 40)) return error{errc::invalid_argument, "duration too long"};
+    n = n * 10 + (text[i++] - '0');
+  }
+  if (i == 0) return error{errc::invalid_argument, "duration \"" + text + "\" has no number"};
+  std::string unit = text.substr(i);
+  if (unit == "ms") return n;
+  if (unit.empty() || unit == "s") return n * 1000;
+  if (unit == "m") return n * 60 * 1000;
+  if (unit == "h") return n * 3600 * 1000;
+  if (unit == "d") return n * 24 * 3600 * 1000;
+  return error{errc::invalid_argument,
+               "unknown duration unit \"" + unit + "\" (use ms, s, m, h or d)"};
+}
+
 result<cluster_config> parse_config(const std::string& text, const std::string& source,
                                     const std::string& cwd) {
   toml::table t;
@@ -129,11 +186,12 @@ result<cluster_config> parse_config(const std::string& text, const std::string& 
   if (auto st = reject_unknown_keys(t, {"cluster", "hosts"}, "the file", source); !st)
     return st.err();
   if (auto* ct = t["cluster"].as_table()) {
-    auto st = reject_unknown_keys(*ct,
-                                  {"name", "data_dir", "listen", "chunk_size", "frame_bytes_max",
-                                   "min_replicas", "final_replicas", "shards", "request_timeout_ms",
-                                   "group_commit_max", "connections_max", "log_level"},
-                                  "[cluster]", source);
+    auto st = reject_unknown_keys(
+        *ct,
+        {"name", "data_dir", "listen", "chunk_size", "frame_bytes_max", "min_replicas",
+         "final_replicas", "shards", "request_timeout_ms", "group_commit_max", "connections_max",
+         "log_level", "pending_ttl", "orphan_grace", "orphan_scan_interval"},
+        "[cluster]", source);
     if (!st) return st.err();
   }
   auto cl = t["cluster"];
@@ -160,6 +218,13 @@ result<cluster_config> parse_config(const std::string& text, const std::string& 
   c.connections_max =
       static_cast<uint32_t>(cl["connections_max"].value_or(int64_t{c.connections_max}));
   c.log_level = cl["log_level"].value_or(c.log_level);
+  for (auto [key, field] :
+       {std::pair{"pending_ttl", &c.pending_ttl_ms}, std::pair{"orphan_grace", &c.orphan_grace_ms},
+        std::pair{"orphan_scan_interval", &c.orphan_scan_interval_ms}}) {
+    auto ms = read_duration_ms(cl[key], *field, std::string("cluster.") + key);
+    if (!ms) return ms.err();
+    *field = *ms;
+  }
 
   std::filesystem::path data(c.data_dir);
   if (data.is_relative()) data = std::filesystem::path(cwd) / data;

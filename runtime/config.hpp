@@ -37,6 +37,13 @@ struct cluster_config {
   uint32_t group_commit_max = 256;  // requests folded into one fsync / LMDB commit
   uint32_t connections_max = 256;
   std::string log_level = "info";
+  // Orphan GC (actors/storage_node/README.md). A pending inode (created, never
+  // committed) older than pending_ttl_ms is dropped by its meta shard; a storage node
+  // asks about a chunk only once it is older than orphan_grace_ms, which must exceed
+  // pending_ttl_ms; scan passes start orphan_scan_interval_ms apart.
+  int64_t pending_ttl_ms = 10 * 60 * 1000;
+  int64_t orphan_grace_ms = 15 * 60 * 1000;
+  int64_t orphan_scan_interval_ms = 60 * 1000;
   std::vector<host_config> hosts;
 
   uint64_t effective_frame_bytes_max() const {
@@ -51,6 +58,9 @@ result<std::pair<std::string, uint16_t>> parse_endpoint(const std::string& text)
 
 // Parses "4MiB", "512KiB", "1GiB", "4096" into bytes.
 result<uint64_t> parse_size(const std::string& text);
+
+// Parses "500ms", "90s", "15m", "2h", "1d" into milliseconds; a bare number is seconds.
+result<int64_t> parse_duration_ms(const std::string& text);
 
 // Reads and validates a config file. Relative data dirs resolve against `cwd`.
 result<cluster_config> load_config(const std::string& path, const std::string& cwd);

@@ -95,6 +95,9 @@ struct UnlinkReply {
   kind @0 :EntryKind;
   id @1 :UInt64;
   inodeDropped @2 :Bool;   # the inode (or directory marker) was on this shard and is gone
+  inodeDropQueued @3 :Bool;  # the file's inode lives on another shard, and this shard
+                             # drops it there (retrying until acknowledged). A file entry
+                             # with both flags false: the client drops the inode itself
 }
 
 struct DirRemoveRequest {
@@ -152,7 +155,7 @@ struct InodeGetReply {
   inode @0 :Inode;
 }
 
-struct InodeDropRequest {
+struct InodeDropRequest {   # idempotent: an inode already gone is a success
   fileId @0 :UInt64;
 }
 struct InodeDropReply {}

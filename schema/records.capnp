@@ -39,4 +39,6 @@ struct ChunkIndexRecord {   # storage node: where a chunk's bytes are
   offset @1 :UInt64;
   length @2 :UInt32;
   crc @3 :UInt32;
+  commitMs @4 :Int64;       # the node's clock (ms) at the commit that wrote it; records
+                            # written before this field read 0, as old as can be
 }

@@ -36,11 +36,11 @@ const sim_chunk* sim_disk::find(const chunk_key& key) const {
   return it == chunks_.end() ? nullptr : &it->second;
 }
 
-void sim_disk::write(const chunk_key& key, std::string bytes, uint32_t crc) {
+void sim_disk::write(const chunk_key& key, std::string bytes, uint32_t crc, int64_t commit_ms) {
   used_bytes_ += bytes.size();
   auto [it, inserted] = chunks_.try_emplace(key);
   if (!inserted) used_bytes_ -= it->second.bytes.size();
-  it->second = sim_chunk{std::move(bytes), crc};
+  it->second = sim_chunk{std::move(bytes), crc, commit_ms};
 }
 
 bool sim_disk::erase(const chunk_key& key) {
@@ -80,7 +80,7 @@ void sim_chunk_store::remove(const chunk_key& key) {
   batch_.push_back(staged_op{key, true, {}, 0});
 }
 
-result<batch_receipt> sim_chunk_store::commit() {
+result<batch_receipt> sim_chunk_store::commit(int64_t now_ms) {
   last_sync_latency_ms_ = 0;
   auto batch = std::move(batch_);
   bool has_append = batch_has_append_;
@@ -97,7 +97,7 @@ result<batch_receipt> sim_chunk_store::commit() {
     if (op.remove)
       receipt.existed.push_back(disk_->erase(op.key));
     else
-      disk_->write(op.key, std::move(op.bytes), op.crc);
+      disk_->write(op.key, std::move(op.bytes), op.crc, now_ms);
   }
   last_sync_latency_ms_ = disk_->sync_latency_ms();
   if (last_sync_latency_ms_ > 0) ++disk_->faults_.slow_syncs;
@@ -111,6 +111,15 @@ result<chunk_data> sim_chunk_store::get(const chunk_key& key) {
     return error{errc::corrupt, "crc32c mismatch: stored " + std::to_string(chunk->crc) +
                                     ", computed " + std::to_string(crc)};
   return chunk_data{chunk->crc, chunk->bytes};
+}
+
+result<std::vector<stored_chunk_info>> sim_chunk_store::scan(const chunk_key& after, size_t limit) {
+  CAIRN_ASSERT(limit > 0);
+  std::vector<stored_chunk_info> out;
+  for (auto it = disk_->chunks_.upper_bound(after);
+       it != disk_->chunks_.end() && out.size() < limit; ++it)
+    out.push_back(stored_chunk_info{it->first, it->second.commit_ms});
+  return out;
 }
 
 chunk_store_stats sim_chunk_store::stats() {

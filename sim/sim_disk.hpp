@@ -25,7 +25,8 @@ namespace cairn {
 // One committed chunk as the device holds it.
 struct sim_chunk {
   std::string bytes;
-  uint32_t crc = 0;  // CRC32C of the bytes as written; a bit flip leaves it stale
+  uint32_t crc = 0;       // CRC32C of the bytes as written; a bit flip leaves it stale
+  int64_t commit_ms = 0;  // the store's commit(now_ms) that wrote it
 };
 
 // Faults the device injected or applied, for the run's report.
@@ -72,7 +73,7 @@ class sim_disk {
  private:
   friend class sim_chunk_store;
 
-  void write(const chunk_key& key, std::string bytes, uint32_t crc);
+  void write(const chunk_key& key, std::string bytes, uint32_t crc, int64_t commit_ms);
   // Whether `key` was stored.
   bool erase(const chunk_key& key);
 
@@ -98,9 +99,11 @@ class sim_chunk_store final : public chunk_store {
   result<chunk_receipt> append(const chunk_key& key, std::string_view bytes) override;
   void remove(const chunk_key& key) override;
   // no_space, nothing applied, when the disk is set full and the batch holds an append.
-  result<batch_receipt> commit() override;
+  result<batch_receipt> commit(int64_t now_ms) override;
   // not_found; corrupt when the stored bytes no longer match their crc.
   result<chunk_data> get(const chunk_key& key) override;
+  // Never fails.
+  result<std::vector<stored_chunk_info>> scan(const chunk_key& after, size_t limit) override;
   chunk_store_stats stats() override;
   // The disk's sync latency when the last commit synced a batch; 0 otherwise.
   uint32_t last_sync_latency_ms() const override { return last_sync_latency_ms_; }

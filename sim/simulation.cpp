@@ -24,8 +24,11 @@ constexpr uint32_t clients = 4;
 constexpr uint32_t client_timeout_ms = 5000;
 // After the chaos phase: operations still running get this long to finish...
 constexpr sim_us drain_max = 120 * second;
-// ...then the cluster settles (GC grace is 30 s) before the final pass.
-constexpr sim_us settle = 45 * second;
+// ...then the cluster settles before the final pass: a pending inode left by the last
+// operations expires (20 s), its chunk deletes wait out the GC grace (30 s), and every
+// chunk written before the quiet phase gets old enough for the orphan scan (30 s) and
+// is scanned (every 5 s).
+constexpr sim_us settle = 90 * second;
 constexpr sim_us final_pass_max = 300 * second;
 
 std::string temp_parent(const sim_options& opt) {
@@ -43,6 +46,12 @@ cluster_config make_config(const swarm_params& s, const std::string& dir) {
   c.final_replicas = s.final_replicas;
   c.shards = s.shards;
   c.request_timeout_ms = client_timeout_ms;
+  // Orphan collection on the simulation's time scale: pending inodes expire after 20 s,
+  // storage nodes check chunks older than 30 s every 5 s (production: 10 min, 15 min,
+  // 1 min). The order matters as in production: orphan grace > pending TTL.
+  c.pending_ttl_ms = 20'000;
+  c.orphan_grace_ms = 30'000;
+  c.orphan_scan_interval_ms = 5'000;
   for (uint32_t i = 1; i <= s.hosts; ++i) {
     host_config h;
     h.id = i;
@@ -311,8 +320,9 @@ result<sim_report> run_simulation(const sim_options& opt) {
   auto swarm = draw_swarm(opt.seed, opt.hosts, opt.faults);
   if (!swarm) return swarm.err();
   report.swarm = *swarm;
-  if (opt.workload != "mixed")
-    return error{errc::invalid_argument, "unknown workload \"" + opt.workload + "\" (mixed)"};
+  if (opt.workload != "mixed" && opt.workload != "xshard")
+    return error{errc::invalid_argument,
+                 "unknown workload \"" + opt.workload + "\" (mixed, xshard)"};
 
   std::string tmpl = temp_parent(opt) + "/cairn-sim.XXXXXX";
   if (!::mkdtemp(tmpl.data()))
@@ -351,6 +361,7 @@ result<sim_report> run_simulation(const sim_options& opt) {
     workload_config wc;
     wc.ops_per_second = opt.ops_per_second;
     wc.chunk_size = cfg.chunk_size;
+    wc.cross_directory_renames = opt.workload == "xshard";
     workload wl(wc, c.actors, model, trace, world, root.derive("workload"));
     std::optional<bool> ready;
     wl.setup([&](bool ok) { ready = ok; });

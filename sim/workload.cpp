@@ -87,14 +87,20 @@ std::string workload::random_path() {
 }
 
 void workload::move_within_group() {
-  // Renames stay among the files of one index (/w/d*/fN): versions then travel within a
-  // small group of paths, which keeps the history's candidate sets small under heavy
-  // loss, while moves between directories still cross shards.
-  auto file = "/f" + std::to_string(random_.below(cfg_.files_per_dir));
-  auto from = random_.below(cfg_.dirs);
-  auto to = (from + 1 + random_.below(cfg_.dirs - 1)) % cfg_.dirs;
-  if (cfg_.dirs == 1) return list(random_dir());
-  move("/w/d" + std::to_string(from) + file, "/w/d" + std::to_string(to) + file);
+  // Renames stay within a small group of paths, so that versions travel within it and
+  // the history's candidate sets stay small under heavy loss.
+  if (cfg_.cross_directory_renames && cfg_.dirs > 1) {
+    // The same file name in another directory: moves that may cross shards.
+    auto file = "/f" + std::to_string(random_.below(cfg_.files_per_dir));
+    auto from = random_.below(cfg_.dirs);
+    auto to = (from + 1 + random_.below(cfg_.dirs - 1)) % cfg_.dirs;
+    return move("/w/d" + std::to_string(from) + file, "/w/d" + std::to_string(to) + file);
+  }
+  // Within one directory, among four names: one shard, one transaction.
+  auto dir = random_dir();
+  auto group = random_.below(std::max<uint32_t>(1, cfg_.files_per_dir / 4)) * 4;
+  auto from = group + random_.below(4), to = group + random_.below(4);
+  move(dir + "/f" + std::to_string(from), dir + "/f" + std::to_string(to));
 }
 
 uint64_t workload::random_size() {

@@ -96,6 +96,7 @@ void link_entry(const context_ptr& ctx, uint64_t trace, inode_id parent, const s
 struct unlink_result {
   inode_id id = 0;
   bool inode_dropped = false;
+  bool inode_drop_queued = false;  // the entry's shard drops the remote inode itself
 };
 
 void unlink_entry(const context_ptr& ctx, uint64_t trace, inode_id parent, const std::string& name,
@@ -112,7 +113,7 @@ void unlink_entry(const context_ptr& ctx, uint64_t trace, inode_id parent, const
       [cb](result<reply> r) {
         deliver<unlink_result>(r, cb, [](const envelope_reader& env) {
           auto p = env.payload<wire::UnlinkReply>();
-          return unlink_result{p.getId(), p.getInodeDropped()};
+          return unlink_result{p.getId(), p.getInodeDropped(), p.getInodeDropQueued()};
         });
       });
 }
@@ -245,7 +246,9 @@ void remove_entry(const context_ptr& ctx, uint64_t trace, inode_id parent, const
   }
   unlink_entry(ctx, trace, parent, e.name, e.id, false, [=](result<unlink_result> r) {
     if (!r) return cb(r.err());
-    if (r->inode_dropped) return cb(unit{});
+    // The entry's shard dropped the inode, or owns its drop on the inode's shard. Only a
+    // shard that does not know where the others run leaves the drop to us.
+    if (r->inode_dropped || r->inode_drop_queued) return cb(unit{});
     drop_inode(ctx, trace, r->id, cb);
   });
 }
@@ -478,6 +481,7 @@ void move_path(const context_ptr& ctx, const std::string& src, const std::string
       // Across shards: link the new name, then unlink the old one. If the old name no
       // longer points at the entry (a concurrent rm or mv took it), take the new link
       // back: it would be a second name for a moved entry or a name for a dropped inode.
+      // Not atomic: docs/architecture.md ("Known gaps") says what can still go wrong.
       link_entry(ctx, trace, *dst_parent, dst_name, entry.kind, entry.id, [=](result<unit> linked) {
         if (!linked) return cb(linked.err());
         unlink_entry(

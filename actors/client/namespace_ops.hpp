@@ -41,7 +41,8 @@ void remove_path(const context_ptr& ctx, const std::string& path, bool recursive
 void move_path(const context_ptr& ctx, const std::string& src, const std::string& dst,
                callback<unit> cb);
 
-// Drops the inode of an unlinked file when it lives on another shard than its entry.
+// Drops an inode on its shard (idempotent): a put's abandoned pending inode, or an
+// unlinked file's inode on another shard when the entry's shard left that to the client.
 void drop_inode(const context_ptr& ctx, uint64_t trace, inode_id id, callback<unit> cb);
 
 }  // namespace cairn

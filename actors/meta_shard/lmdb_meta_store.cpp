@@ -57,6 +57,18 @@ std::string under_replicated_key_bytes(const under_replicated_key& key) {
   return k + chunk_key_bytes(key.chunk);
 }
 
+// created_ms with its sign bit flipped, so negative times sort before positive ones.
+std::string pending_key_bytes(const pending_key& key) {
+  std::string k;
+  put_be(k, static_cast<uint64_t>(key.created_ms) ^ (uint64_t{1} << 63), 8);
+  put_be(k, key.file, 8);
+  return k;
+}
+
+pending_key parse_pending_key(const char* p) {
+  return pending_key{static_cast<int64_t>(get_be(p, 8) ^ (uint64_t{1} << 63)), get_be(p + 8, 8)};
+}
+
 // "next_counter" holds meta_counters::counter_ceiling (the key predates the ceiling).
 constexpr std::array<const char*, 5> counter_names = {"bytes", "directories", "files",
                                                       "next_counter", "pending"};
@@ -78,7 +90,7 @@ status check(int rc, const char* what) {
 struct lmdb_meta_store::impl {
   MDB_env* env = nullptr;
   MDB_dbi entries = 0, dirs = 0, inodes = 0, node_chunks = 0, under_replicated = 0, gc = 0,
-          counters = 0;
+          pending = 0, drop_outbox = 0, counters = 0;
   ~impl() {
     if (env) mdb_env_close(env);
   }
@@ -274,6 +286,79 @@ class lmdb_txn final : public meta_txn {
   }
   result<uint64_t> count_gc() override { return count(s_.gc); }
 
+  // ---- pending ----
+  status put_pending(const pending_key& key) override {
+    return put(s_.pending, pending_key_bytes(key), {});
+  }
+  status delete_pending(const pending_key& key) override {
+    return del(s_.pending, pending_key_bytes(key));
+  }
+  result<std::vector<pending_key>> scan_pending(int64_t created_before_ms, size_t limit) override {
+    std::vector<pending_key> out;
+    status inner = ok_status();
+    auto st = scan(s_.pending, {}, [&](std::string_view k, std::string_view) {
+      if (out.size() >= limit) return false;
+      if (k.size() != 16) {
+        inner = error{errc::corrupt, "malformed pending entry"};
+        return false;
+      }
+      auto key = parse_pending_key(k.data());
+      if (key.created_ms >= created_before_ms) return false;
+      out.push_back(key);
+      return true;
+    });
+    if (!st) return st.err();
+    if (!inner) return inner.err();
+    return out;
+  }
+  result<uint64_t> count_pending() override { return count(s_.pending); }
+
+  // ---- drop_outbox ----
+  status put_drop_outbox(inode_id file) override { return put(s_.drop_outbox, id_key(file), {}); }
+  status delete_drop_outbox(inode_id file) override { return del(s_.drop_outbox, id_key(file)); }
+  result<std::vector<inode_id>> scan_drop_outbox(std::optional<inode_id> after,
+                                                 size_t limit) override {
+    std::vector<inode_id> out;
+    const std::string start = after ? id_key(*after) : std::string{};
+    status inner = ok_status();
+    auto st = scan(s_.drop_outbox, start, [&](std::string_view k, std::string_view) {
+      if (out.size() >= limit) return false;
+      if (after && k == start) return true;
+      if (k.size() != 8) {
+        inner = error{errc::corrupt, "malformed drop_outbox entry"};
+        return false;
+      }
+      out.push_back(get_be(k.data(), 8));
+      return true;
+    });
+    if (!st) return st.err();
+    if (!inner) return inner.err();
+    return out;
+  }
+  result<uint64_t> count_drop_outbox() override { return count(s_.drop_outbox); }
+
+  // ---- inodes, in full (upgrade only) ----
+  result<std::vector<inode_record>> scan_inodes(std::optional<inode_id> after,
+                                                size_t limit) override {
+    std::vector<inode_record> out;
+    const std::string start = after ? id_key(*after) : std::string{};
+    status inner = ok_status();
+    auto st = scan(s_.inodes, start, [&](std::string_view k, std::string_view v) {
+      if (out.size() >= limit) return false;
+      if (after && k == start) return true;
+      auto rec = decode_inode_record(v);
+      if (!rec) {
+        inner = rec.err();
+        return false;
+      }
+      out.push_back(std::move(rec.value()));
+      return true;
+    });
+    if (!st) return st.err();
+    if (!inner) return inner.err();
+    return out;
+  }
+
   // ---- counters ----
   result<std::optional<meta_counters>> get_counters() override {
     uint64_t values[counter_names.size()] = {};
@@ -345,7 +430,7 @@ result<std::unique_ptr<lmdb_meta_store>> lmdb_meta_store::open(const lmdb_option
                  "cannot create the meta store directory " + opt.dir + ": " + ec.message()};
   auto p = std::make_unique<impl>();
   if (int rc = mdb_env_create(&p->env)) return fail(rc, "env_create");
-  if (int rc = mdb_env_set_maxdbs(p->env, 8)) return fail(rc, "set_maxdbs");
+  if (int rc = mdb_env_set_maxdbs(p->env, 16)) return fail(rc, "set_maxdbs");
   if (int rc = mdb_env_set_mapsize(p->env, opt.map_bytes)) return fail(rc, "set_mapsize");
   unsigned flags = MDB_NOTLS | (opt.sync ? 0u : MDB_NOSYNC);
   if (int rc = mdb_env_open(p->env, opt.dir.c_str(), flags, 0644)) return fail(rc, "env_open");
@@ -357,6 +442,8 @@ result<std::unique_ptr<lmdb_meta_store>> lmdb_meta_store::open(const lmdb_option
                                                   {"node_chunks", &p->node_chunks},
                                                   {"under_replicated", &p->under_replicated},
                                                   {"gc", &p->gc},
+                                                  {"pending", &p->pending},
+                                                  {"drop_outbox", &p->drop_outbox},
                                                   {"counters", &p->counters}};
   for (auto [name, dbi] : dbs) {
     if (int rc = mdb_dbi_open(txn, name, MDB_CREATE, dbi)) {

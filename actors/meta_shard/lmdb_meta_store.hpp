@@ -1,7 +1,8 @@
 #pragma once
 // The meta store on LMDB: one environment per shard in <data_dir>/meta-<shard>/ with the
-// sub-databases entries, dirs, inodes, node_chunks, under_replicated, gc and counters
-// (key encodings in README.md). Values are Cap'n Proto records (meta_record_codec.hpp).
+// sub-databases entries, dirs, inodes, node_chunks, under_replicated, gc, pending,
+// drop_outbox and counters (key encodings in README.md). Values are Cap'n Proto records
+// (meta_record_codec.hpp).
 //
 // The environment is opened with MDB_NOTLS, so read transactions are not bound to a
 // thread and may be opened by a thread that holds the write transaction. A write

@@ -59,6 +59,9 @@ meta_request read(wire::ReplicaAddRequest::Reader p) {
 meta_request read(wire::CorruptReportRequest::Reader p) {
   return corrupt_report_request{p.getFileId(), p.getIndex(), p.getHost()};
 }
+meta_request read(wire::ChunkCheckRequest::Reader p) {
+  return chunk_referenced_request{p.getFileId(), p.getIndex(), p.getHost()};
+}
 
 template <class T>
 result<meta_request> payload(const envelope_reader& env) {
@@ -89,6 +92,7 @@ void write(envelope_builder& b, const unlink_reply& r) {
   p.setKind(static_cast<wire::EntryKind>(r.kind));
   p.setId(r.id);
   p.setInodeDropped(r.inode_dropped);
+  p.setInodeDropQueued(r.inode_drop_queued);
 }
 void write(envelope_builder& b, const dir_remove_reply&) { b.init_payload<wire::DirRemoveReply>(); }
 void write(envelope_builder& b, const list_reply& r) {
@@ -122,6 +126,9 @@ void write(envelope_builder& b, const replica_add_reply&) {
 }
 void write(envelope_builder& b, const corrupt_report_reply&) {
   b.init_payload<wire::CorruptReportReply>();
+}
+void write(envelope_builder& b, const chunk_referenced_reply& r) {
+  b.init_payload<wire::ChunkCheckReply>().setReferenced(r.referenced);
 }
 void write(envelope_builder& b, const shard_stats_reply& r) {
   write_shard_stats(b.init_payload<wire::ShardStatsReply>().initStats(), r.stats);
@@ -157,6 +164,8 @@ result<meta_request> decode_meta_request(const envelope_reader& env) {
       return payload<wire::ReplicaAddRequest>(env);
     case kind::CORRUPT_REPORT_REQUEST:
       return payload<wire::CorruptReportRequest>(env);
+    case kind::CHUNK_CHECK_REQUEST:
+      return payload<wire::ChunkCheckRequest>(env);
     case kind::SHARD_STATS_REQUEST:
       return meta_request{shard_stats_request{}};
     default:
@@ -166,15 +175,37 @@ result<meta_request> decode_meta_request(const envelope_reader& env) {
 }
 
 std::string encode_meta_reply(const envelope_header& request, const meta_reply& reply) {
-  CAIRN_ASSERT(!std::holds_alternative<gc_done_reply>(reply));
   auto reply_kind = static_cast<kind>(static_cast<uint16_t>(request.kind) + 1);
   envelope_builder b(reply_header(request, reply_kind));
   std::visit(
       [&b](const auto& r) {
-        if constexpr (!std::is_same_v<std::decay_t<decltype(r)>, gc_done_reply>) write(b, r);
+        using T = std::decay_t<decltype(r)>;
+        constexpr bool internal = std::is_same_v<T, gc_done_reply> ||
+                                  std::is_same_v<T, pending_expire_reply> ||
+                                  std::is_same_v<T, drop_done_reply>;
+        if constexpr (internal)
+          CAIRN_ASSERT(!"internal replies never go on the wire");
+        else
+          write(b, r);
       },
       reply);
   return b.finish();
+}
+
+std::string make_inode_drop_request(envelope_header header, inode_id file) {
+  header.kind = kind::INODE_DROP_REQUEST;
+  envelope_builder b(header);
+  b.init_payload<wire::InodeDropRequest>().setFileId(file);
+  return b.finish();
+}
+
+status read_inode_drop_reply(std::string frame) {
+  auto env = envelope_reader::open(std::move(frame));
+  if (!env) return env.err();
+  auto k = (*env)->kind();
+  if (k == kind::INODE_DROP_REPLY) return ok_status();
+  if (k == kind::ERROR_REPLY) return read_error_reply(**env);
+  return error{errc::corrupt, "unexpected reply kind " + std::to_string(static_cast<uint16_t>(k))};
 }
 
 status read_chunk_delete_reply(std::string frame) {

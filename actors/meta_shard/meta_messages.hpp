@@ -48,6 +48,9 @@ struct unlink_reply {
   entry_kind kind{};
   inode_id id = 0;
   bool inode_dropped = false;
+  // The file's inode lives on another shard and this shard now owns dropping it there
+  // (a drop_outbox record): the client must not send its own inodeDrop.
+  bool inode_drop_queued = false;
 };
 
 struct dir_remove_request {
@@ -133,6 +136,18 @@ struct corrupt_report_request {
 };
 struct corrupt_report_reply {};
 
+// chunkCheck: a storage node asks whether its copy of chunk (file_id, index) is still
+// wanted. (Not named chunk_check_*: storage_codec.hpp has its own chunk_check_request,
+// the storage node's side of the same message.)
+struct chunk_referenced_request {
+  inode_id file_id = 0;
+  uint32_t index = 0;
+  host_id host = 0;  // the asking node
+};
+struct chunk_referenced_reply {
+  bool referenced = false;
+};
+
 struct shard_stats_request {};
 struct shard_stats_reply {
   shard_stats stats;
@@ -145,21 +160,36 @@ struct gc_done_request {
 };
 struct gc_done_reply {};
 
+// Internal: drop the pending inodes older than the ttl, at most pending_expire_max.
+struct pending_expire_request {};
+struct pending_expire_reply {
+  uint32_t expired = 0;
+};
+
+// Internal: the inode's shard acknowledged the drop of `file`: remove its outbox record.
+struct drop_done_request {
+  inode_id file = 0;
+};
+struct drop_done_reply {};
+
 using meta_request =
     std::variant<lookup_request, dir_create_request, link_request, unlink_request,
                  dir_remove_request, list_request, file_create_request, file_commit_request,
                  inode_get_request, inode_drop_request, rename_request, replica_add_request,
-                 corrupt_report_request, shard_stats_request, gc_done_request>;
+                 corrupt_report_request, chunk_referenced_request, shard_stats_request,
+                 gc_done_request, pending_expire_request, drop_done_request>;
 
 using meta_reply = std::variant<lookup_reply, dir_create_reply, link_reply, unlink_reply,
                                 dir_remove_reply, list_reply, file_create_reply, file_commit_reply,
                                 inode_get_reply, inode_drop_reply, rename_reply, replica_add_reply,
-                                corrupt_report_reply, shard_stats_reply, gc_done_reply>;
+                                corrupt_report_reply, chunk_referenced_reply, shard_stats_reply,
+                                gc_done_reply, pending_expire_reply, drop_done_reply>;
 
 // Reads run in a read-only transaction on committed state; writes go through a batch.
 inline bool is_read(const meta_request& r) {
   return std::holds_alternative<lookup_request>(r) || std::holds_alternative<list_request>(r) ||
          std::holds_alternative<inode_get_request>(r) ||
+         std::holds_alternative<chunk_referenced_request>(r) ||
          std::holds_alternative<shard_stats_request>(r);
 }
 

@@ -3,7 +3,9 @@
 #include <caf/all.hpp>
 
 #include <chrono>
+#include <functional>
 
+#include "actors/meta_shard/drop_planner.hpp"
 #include "actors/meta_shard/gc_planner.hpp"
 #include "actors/meta_shard/lmdb_meta_store.hpp"
 #include "actors/meta_shard/meta_codec.hpp"
@@ -21,32 +23,40 @@ namespace {
 constexpr int64_t gc_tick_ms = 1000;
 constexpr auto gc_tick_interval = std::chrono::milliseconds(gc_tick_ms);
 constexpr auto gc_request_timeout = std::chrono::seconds(10);
+constexpr auto drop_request_timeout = std::chrono::seconds(10);
 // A write delivered twice is answered from the first copy's reply for this long.
 constexpr int64_t duplicate_window_ms = 60000;
 constexpr size_t duplicate_answers_max = 65536;
 
 using reply_promise = caf::typed_response_promise<std::string>;
 
-// A write waiting for its batch to commit. Internal writes (gc_done) have no promise.
+struct meta_actor_state;
+
+// A write waiting for its batch to commit. Internal writes (gc_done, pending_expire,
+// drop_done) have no promise but `settle`, run once their batch is over (committed or
+// not) to release what the write was holding.
 struct pending_write {
   envelope_header header;
   meta_request request;
   reply_promise promise;
-  std::optional<chunk_delete_send> gc;  // set for internal gc_done writes
-  bool answered = false;                // replied before the batch committed
+  std::function<void(meta_actor_state&)> settle;  // set for internal writes
+  bool answered = false;                          // replied before the batch committed
 };
 
 struct meta_actor_state {
   std::unique_ptr<meta_store> store;
   std::unique_ptr<meta_shard_state> logic;
   std::unique_ptr<gc_planner> gc;
+  std::unique_ptr<drop_planner> drops;
   std::unique_ptr<rng> placement_rng;
   meta_shard_options opt;
   registry* reg = nullptr;
   address self_address;
   std::vector<pending_write> batch;
   bool flush_scheduled = false;
-  int64_t gc_due_ms = 0;  // flush() pumps GC when this passed
+  int64_t gc_due_ms = 0;          // flush() runs the gc tick when this passed
+  bool expire_queued = false;     // a pending_expire write waits in the batch
+  uint64_t drop_correlation = 0;  // tells this shard's inodeDrop sends apart
   uint64_t frames_rejected = 0;
   duplicate_filter<reply_promise> duplicates{duplicate_window_ms, duplicate_answers_max};
   std::shared_ptr<spdlog::logger> log;
@@ -82,6 +92,8 @@ void log_failure(meta_actor* self, uint64_t trace, const error& err) {
 }
 
 void pump_gc(meta_actor* self);
+void pump_drops(meta_actor* self);
+void gc_tick(meta_actor* self);
 
 // Answers a client's write, and every duplicate of it that arrived meanwhile.
 void reply(meta_actor* self, pending_write& w, const result<meta_reply>& out) {
@@ -102,20 +114,20 @@ std::vector<meta_outcome> run_batch(meta_actor* self, result<std::unique_ptr<met
   outcomes.reserve(batch.size());
   for (auto& w : batch) {
     if (!parent) {
-      outcomes.push_back({parent.err(), false, false});
+      outcomes.push_back({parent.err()});
       continue;
     }
     auto child = (*parent)->begin_nested();
     if (!child) {
-      outcomes.push_back({child.err(), false, false});
+      outcomes.push_back({child.err()});
       continue;
     }
     auto out = st.logic->handle(**child, w.request, now, *st.placement_rng);
     if (!out.reply)
       (*child)->abort();
     else if (auto c = (*child)->commit(); !c)
-      out = {c.err(), false, false};
-    if (out.reply_early && !w.gc) reply(self, w, out.reply);
+      out = {c.err()};
+    if (out.reply_early && !w.settle) reply(self, w, out.reply);
     outcomes.push_back(std::move(out));
   }
   return outcomes;
@@ -146,19 +158,24 @@ void flush(meta_actor* self) {
   if (!committed)
     st.log->error("trace=0000000000000000 batch of {} lost: {}", batch.size(),
                   committed.err().to_string());
-  bool gc_queued = false;
+  // A confirmed deletion or drop frees an in-flight slot: plan the next ones at once
+  // rather than at the next tick.
+  bool gc_queued = false, drops_queued = false;
   for (size_t i = 0; i < batch.size(); ++i) {
     auto& w = batch[i];
     auto& out = outcomes[i];
-    if (!committed) out = {committed.err(), false, false};
+    if (!committed) out = {committed.err()};
     if (!out.reply) log_failure(self, w.header.trace_id, out.reply.err());
-    gc_queued |= out.gc_queued;
-    if (w.gc)
-      st.gc->release(*w.gc);
+    gc_queued |= out.gc_queued || std::holds_alternative<gc_done_request>(w.request);
+    drops_queued |= out.drops_queued || std::holds_alternative<drop_done_request>(w.request);
+    if (w.settle)
+      w.settle(st);
     else if (!w.answered)
       reply(self, w, out.reply);
   }
-  if (gc_queued || now >= st.gc_due_ms) pump_gc(self);
+  if (now >= st.gc_due_ms) return gc_tick(self);
+  if (gc_queued) pump_gc(self);
+  if (drops_queued) pump_drops(self);
 }
 
 void enqueue(meta_actor* self, pending_write w) {
@@ -178,12 +195,11 @@ void on_gc_answer(meta_actor* self, const chunk_delete_send& s, const status& an
     st.log->info("trace={:016x} deleting chunk {} on host {} failed, retrying later: {}",
                  s.chunk.file, s.chunk.index, s.host, answer.err().to_string());
   if (auto done = st.gc->on_answer(s, answer.ok(), now_ms(self)))
-    enqueue(self, pending_write{{}, *done, {}, s});
+    enqueue(self, pending_write{{}, *done, {}, [s](meta_actor_state& a) { a.gc->release(s); }});
 }
 
 void pump_gc(meta_actor* self) {
   auto& st = self->state;
-  st.gc_due_ms = now_ms(self) + gc_tick_ms;
   auto txn = st.store->begin_read();
   if (!txn) return st.log->warn("trace=0000000000000000 gc: {}", txn.err().to_string());
   auto sends = st.gc->plan(**txn, now_ms(self));
@@ -206,6 +222,75 @@ void pump_gc(meta_actor* self) {
               on_gc_answer(self, s, error{errc::unavailable, self->system().render(err)});
             });
   }
+}
+
+void on_drop_answer(meta_actor* self, inode_id file, const status& answer) {
+  auto& st = self->state;
+  if (!answer)
+    st.log->info("trace={:016x} dropping file {} on shard {} failed: {}", file, file,
+                 home_shard(file), answer.err().to_string());
+  if (auto done = st.drops->on_answer(file, answer, now_ms(self)))
+    enqueue(self,
+            pending_write{{}, *done, {}, [file](meta_actor_state& a) { a.drops->release(file); }});
+}
+
+// Sends the drop_outbox's inode drops to their shards (at shard_hosts[shard]).
+void pump_drops(meta_actor* self) {
+  auto& st = self->state;
+  if (st.opt.shard_hosts.empty()) return;
+  auto txn = st.store->begin_read();
+  if (!txn) return st.log->warn("trace=0000000000000000 drops: {}", txn.err().to_string());
+  auto sends = st.drops->plan(**txn, now_ms(self));
+  txn->reset();  // aborts the read transaction
+  if (!sends) return st.log->warn("trace=0000000000000000 drops: {}", sends.err().to_string());
+  for (inode_id file : *sends) {
+    shard_id shard = home_shard(file);
+    if (shard >= st.opt.shard_hosts.size()) {
+      on_drop_answer(self, file, error{errc::unavailable, "no such shard"});
+      continue;
+    }
+    address to{st.opt.shard_hosts[shard], meta_actor_name(shard)};
+    auto target = st.reg->find(to);
+    if (!target) {
+      on_drop_answer(self, file, error{errc::unavailable, "no meta shard registered"});
+      continue;
+    }
+    auto frame = make_inode_drop_request(
+        envelope_header{st.self_address, to, ++st.drop_correlation, file, 0, {}}, file);
+    self->request(*target, drop_request_timeout, envelope_atom::value, std::move(frame))
+        .then(
+            [self, file](std::string& reply) {
+              on_drop_answer(self, file, read_inode_drop_reply(std::move(reply)));
+            },
+            [self, file](caf::error& err) {
+              on_drop_answer(self, file, error{errc::unavailable, self->system().render(err)});
+            });
+  }
+}
+
+// Queues one bounded pending_expire write when some pending inode outlived the ttl.
+void expire_pending(meta_actor* self) {
+  auto& st = self->state;
+  if (st.expire_queued) return;
+  auto txn = st.store->begin_read();
+  if (!txn) return st.log->warn("trace=0000000000000000 expiry: {}", txn.err().to_string());
+  auto due = st.logic->pending_expiry_due(**txn, now_ms(self));
+  txn->reset();
+  if (!due) return st.log->warn("trace=0000000000000000 expiry: {}", due.err().to_string());
+  if (!*due) return;
+  st.expire_queued = true;
+  enqueue(self, pending_write{{}, pending_expire_request{}, {}, [](meta_actor_state& a) {
+                                a.expire_queued = false;
+                              }});
+}
+
+// The periodic work: expire old pending inodes, send chunk deletions and inode drops.
+void gc_tick(meta_actor* self) {
+  auto& st = self->state;
+  st.gc_due_ms = now_ms(self) + gc_tick_ms;
+  expire_pending(self);
+  pump_gc(self);
+  pump_drops(self);
 }
 
 caf::result<std::string> on_envelope(meta_actor* self, std::string& frame) {
@@ -234,9 +319,10 @@ caf::result<std::string> on_envelope(meta_actor* self, std::string& frame) {
   }
   auto promise = self->make_response_promise<std::string>();
   auto copy = st.duplicates.arrive(h, now_ms(self), promise);
-  if (copy.state == duplicate_filter<reply_promise>::seen::answered) return copy.reply;
-  if (copy.state == duplicate_filter<reply_promise>::seen::running) return promise;
-  enqueue(self, pending_write{h, std::move(*req), promise, std::nullopt});
+  // The promise has taken over the reply: even a cached answer goes out through it.
+  if (copy.state == duplicate_filter<reply_promise>::seen::answered) promise.deliver(copy.reply);
+  if (copy.state != duplicate_filter<reply_promise>::seen::first) return promise;
+  enqueue(self, pending_write{h, std::move(*req), promise, {}});
   return promise;
 }
 
@@ -247,6 +333,7 @@ caf::behavior meta_shard_actor(meta_actor* self, std::shared_ptr<meta_actor_init
   st.opt = init->opt;
   st.reg = init->reg;
   st.gc = std::make_unique<gc_planner>(gc_planner_config{});
+  st.drops = std::make_unique<drop_planner>(drop_planner_config{});
   st.placement_rng = std::make_unique<rng>(st.opt.seed);
   st.self_address = address{st.opt.host, meta_actor_name(st.opt.shard)};
   st.log = module_log("meta");
@@ -262,21 +349,24 @@ caf::behavior meta_shard_actor(meta_actor* self, std::shared_ptr<meta_actor_init
   });
   return {
       [self](envelope_atom, std::string& frame) -> caf::result<std::string> {
+        // Steady traffic (reads, orphan-scan checks) keeps the idle timeout below from
+        // ever firing, and reads never flush: run the periodic work when it is due.
+        if (now_ms(self) >= self->state.gc_due_ms) gc_tick(self);
         return on_envelope(self, frame);
       },
       [self](flush_atom) {
         self->state.flush_scheduled = false;
         flush(self);
       },
-      [self](tick_atom) { pump_gc(self); },
+      [self](tick_atom) { gc_tick(self); },
       [self](stop_atom) {
         flush(self);
         self->quit();
       },
-      // GC retries when idle; under load flush() pumps GC once the interval passed.
+      // The gc tick runs when idle; under load flush() runs it once the interval passed.
       // Not delayed_send: a pending delayed message keeps a strong reference to a
       // detached actor and hangs the actor system's shutdown; a receive timeout does not.
-      caf::after(gc_tick_interval) >> [self] { pump_gc(self); },
+      caf::after(gc_tick_interval) >> [self] { gc_tick(self); },
   };
 }
 
@@ -290,6 +380,11 @@ status check_options(const meta_shard_options& o) {
   if (o.min_replicas == 0 || o.min_replicas > o.final_replicas)
     return error{errc::invalid_argument, "need 1 <= min_replicas <= final_replicas"};
   if (o.group_commit_max == 0) return error{errc::invalid_argument, "group_commit_max is 0"};
+  if (o.pending_ttl_ms <= 0) return error{errc::invalid_argument, "pending_ttl_ms must be > 0"};
+  if (!o.shard_hosts.empty() && o.shard_hosts.size() != o.shard_count)
+    return error{errc::invalid_argument,
+                 "shard_hosts names " + std::to_string(o.shard_hosts.size()) +
+                     " shards; shard_count is " + std::to_string(o.shard_count)};
   return ok_status();
 }
 
@@ -306,6 +401,8 @@ result<caf::actor> spawn_meta_shard(caf::actor_system& sys, registry& reg,
   if (!store) return store.err();
   meta_shard_config cfg{opt.shard,          opt.host,          opt.chunk_size,  opt.min_replicas,
                         opt.final_replicas, opt.storage_hosts, id_block_default};
+  cfg.pending_ttl_ms = opt.pending_ttl_ms;
+  cfg.remote_drops = !opt.shard_hosts.empty();
   init->logic = std::make_unique<meta_shard_state>(cfg);
   {
     auto txn = (*store)->begin_write();

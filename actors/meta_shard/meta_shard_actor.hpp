@@ -7,7 +7,9 @@
 // transaction (group commit) and answered only after it is durable, except a
 // fileCreate whose id is below the durable id ceiling: it is answered once its nested
 // transaction commits (if the batch is then lost, the client's fileCommit fails with
-// notFound). The actor quits on
+// notFound). On its gc tick (1 s; also tick_atom) it expires old pending inodes and
+// sends what its queues hold: chunkDelete to storage nodes, inodeDrop to other meta
+// shards (the drop outbox, with shard_hosts). The actor quits on
 // stop_atom (after flushing its batch) or an exit message and then leaves the registry.
 // A detached actor's thread waits for its last handle: drop every handle (registry
 // entries included) before destroying the actor system.
@@ -42,10 +44,20 @@ struct meta_shard_options {
   // machine crash or power loss may lose acknowledged batches and roll the id ceiling
   // back (ids could then repeat). For the simulation and tests only.
   bool sync = true;
+  // A pending inode (created, never committed nor dropped) older than this is dropped by
+  // the shard itself, its chunks queued for GC; a fileCommit arriving later fails with
+  // notFound. Must be far above the longest put.
+  int64_t pending_ttl_ms = 600000;
+  // Where every meta shard runs: shard_hosts[s] is shard s's host (size shard_count).
+  // With it, unlinking a file entry whose inode lives on another shard makes this shard
+  // drop that inode there (durable outbox, retried until acknowledged). Empty: the shard
+  // cannot reach the others, and the client drops such inodes itself.
+  std::vector<host_id> shard_hosts;
 };
 
 // Opens the LMDB environment (clear errors), spawns the actor and registers it in
-// `reg` at {host, meta_actor_name(shard)}. invalid_argument for inconsistent options,
+// `reg` at {host, meta_actor_name(shard)}. invalid_argument for inconsistent options
+// (pending_ttl_ms <= 0; shard_hosts neither empty nor of size shard_count included),
 // io_error / no_space when the store cannot be opened. REQUIRES: `reg` outlives the actor.
 result<caf::actor> spawn_meta_shard(caf::actor_system& sys, registry& reg,
                                     const meta_shard_options& opt);

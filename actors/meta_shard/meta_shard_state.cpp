@@ -24,6 +24,10 @@ status meta_shard_state::bootstrap(meta_txn& txn) {
   if (!existing) return existing.err();
   if (existing->has_value()) {
     ids_.load((*existing)->counter_ceiling);
+    auto indexed = txn.count_pending();
+    if (!indexed) return indexed.err();
+    // A store written before the pending index: index its pending inodes once.
+    if (*indexed < (*existing)->pending) return index_pending(txn);
     return ok_status();
   }
   meta_counters c;
@@ -39,6 +43,7 @@ status meta_shard_state::bootstrap(meta_txn& txn) {
 meta_outcome meta_shard_state::handle(meta_txn& txn, const meta_request& req, int64_t now_ms,
                                       rng& r) {
   gc_queued_ = false;
+  drops_queued_ = false;
   auto reply = std::visit(
       [&, this](const auto& q) -> result<meta_reply> {
         using T = std::decay_t<decltype(q)>;
@@ -68,15 +73,25 @@ meta_outcome meta_shard_state::handle(meta_txn& txn, const meta_request& req, in
           return widen(replica_add(txn, q, now_ms));
         else if constexpr (std::is_same_v<T, corrupt_report_request>)
           return widen(corrupt_report(txn, q, now_ms));
+        else if constexpr (std::is_same_v<T, chunk_referenced_request>)
+          return widen(chunk_check(txn, q));
         else if constexpr (std::is_same_v<T, shard_stats_request>)
           return widen(stats(txn));
-        else
+        else if constexpr (std::is_same_v<T, gc_done_request>)
           return widen(gc_done(txn, q));
+        else if constexpr (std::is_same_v<T, pending_expire_request>)
+          return widen(expire_pending(txn, now_ms));
+        else
+          return widen(drop_done(txn, q));
       },
       req);
-  bool gc_queued = gc_queued_ && reply.ok();
-  bool early = reply.ok() && may_reply_early(reply.value());
-  return meta_outcome{std::move(reply), gc_queued, early};
+  bool ok = reply.ok();
+  bool early = ok && may_reply_early(reply.value());
+  meta_outcome out{std::move(reply)};
+  out.gc_queued = gc_queued_ && ok;
+  out.drops_queued = drops_queued_ && ok;
+  out.reply_early = early;
+  return out;
 }
 
 // Only a fileCreate: it exposes nothing but a pending inode. Its id must be below the

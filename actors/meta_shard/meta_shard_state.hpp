@@ -11,7 +11,11 @@
 //   count, exactly when that count is below the inode's final count; the entry is
 //   written in the same transaction as the change that caused it;
 // - a pending inode has no directory entry: nothing pending is visible;
-// - a dropped inode's replicas are queued in gc in the same transaction.
+// - a dropped inode's replicas are queued in gc in the same transaction;
+// - an inode is in the pending index exactly while it is pending: the index changes in
+//   the transaction that creates, commits or drops it;
+// - with remote_drops, unlinking a file entry whose inode lives on another shard writes
+//   that inode's drop_outbox record in the same transaction.
 #include <functional>
 #include <vector>
 
@@ -38,12 +42,23 @@ struct meta_shard_config {
   // Deleting the chunks of a dropped *pending* inode waits this long: its writer may
   // have chunkPuts still in flight to a slow node, which would land after the delete.
   int64_t pending_gc_grace_ms = 30000;
+  // A pending inode older than this is dropped on the shard's own initiative (its
+  // client died, or its put failed and the inodeDrop was lost). Far above any put's
+  // duration: a commit arriving later fails with not_found.
+  int64_t pending_ttl_ms = 600000;
+  size_t pending_expire_max = 64;  // pending inodes dropped per pending_expire_request
+  // true: unlinking a file entry whose inode lives on another shard queues the inode's
+  // drop in this shard's drop_outbox (the shell sends it until acknowledged). false: the
+  // client drops it (the shell does not know where other shards live).
+  bool remote_drops = false;
 };
 
 struct meta_outcome {
   result<meta_reply> reply;
   // Chunks were queued for deletion: once the transaction commits, run the gc planner.
   bool gc_queued = false;
+  // An inode drop was queued in the drop_outbox: once committed, run the drop planner.
+  bool drops_queued = false;
   // The reply may be sent as soon as this request's nested transaction commits, before
   // its batch is durable: losing the batch loses only what the reply announced as
   // pending (a fileCreate's inode, whose id is below the durable ceiling), and the
@@ -57,8 +72,9 @@ class meta_shard_state {
 
   // Creates the counters, and on shard 0 the root directory's marker, if the store has
   // never been bootstrapped; loads the persisted id ceiling. Writes nothing to a store
-  // that was bootstrapped. The caller then treats `txn` as a batch (reserve_ids, commit,
-  // batch_committed).
+  // that was bootstrapped, except once for a store written before the pending index:
+  // then it reads every inode to index the pending ones. The caller then treats `txn`
+  // as a batch (reserve_ids, commit, batch_committed).
   status bootstrap(meta_txn& txn);
 
   // Executes one request. On an error reply the transaction may hold partial writes:
@@ -70,6 +86,10 @@ class meta_shard_state {
   // committing it: raises the persisted id ceiling when the next id is within half a
   // block of the durable one. On an error the batch must not commit.
   status reserve_ids(meta_txn& txn);
+
+  // Whether a pending inode is older than pending_ttl_ms, so that a
+  // pending_expire_request would drop something. Reads only.
+  result<bool> pending_expiry_due(meta_txn& txn, int64_t now_ms);
   // The batch given to reserve_ids committed durably: ids below its ceiling may now be
   // acknowledged early. Not called when the commit failed.
   void batch_committed() { ids_.committed(); }
@@ -117,9 +137,16 @@ class meta_shard_state {
   result<shard_stats_reply> stats(meta_txn& txn);
   result<gc_done_reply> gc_done(meta_txn& txn, const gc_done_request& q);
 
+  // orphans: meta_shard_state_orphans.cpp
+  result<pending_expire_reply> expire_pending(meta_txn& txn, int64_t now_ms);
+  result<drop_done_reply> drop_done(meta_txn& txn, const drop_done_request& q);
+  result<chunk_referenced_reply> chunk_check(meta_txn& txn, const chunk_referenced_request& q);
+  status index_pending(meta_txn& txn);
+
   meta_shard_config cfg_;
   id_allocator ids_;
-  bool gc_queued_ = false;  // set by drop_inode during one handle()
+  bool gc_queued_ = false;     // set by drop_inode during one handle()
+  bool drops_queued_ = false;  // set by unlink during one handle()
 };
 
 }  // namespace cairn

@@ -87,6 +87,7 @@ result<file_create_reply> meta_shard_state::file_create(meta_txn& txn, const fil
   inode.parent_id = q.parent_id;
   inode.name = q.name;
   META_TRY(txn.put_inode(inode));
+  META_TRY(txn.put_pending({inode.created_ms, inode.id}));
   META_TRY(update_counters(txn, [](meta_counters& c) { ++c.pending; }));
   return out;
 }
@@ -146,6 +147,7 @@ result<file_commit_reply> meta_shard_state::file_commit(meta_txn& txn, const fil
           {live, key}, {repair_reason::under_replicated, live, inode.final_replicas, now_ms}));
   }
   META_TRY(txn.put_inode(inode));
+  META_TRY(txn.delete_pending({inode.created_ms, inode.id}));
   uint64_t size = inode.size;
   META_TRY(update_counters(txn, [size](meta_counters& c) {
     --c.pending;
@@ -161,9 +163,13 @@ result<inode_get_reply> meta_shard_state::inode_get(meta_txn& txn, const inode_g
   return inode_get_reply{std::move(inode.value())};
 }
 
+// Idempotent: an inode already gone (dropped by an earlier copy of this request, by
+// expiry, or never created) is a success, so a shard retrying its drop_outbox ends.
 result<inode_drop_reply> meta_shard_state::inode_drop(meta_txn& txn, const inode_drop_request& q,
                                                       int64_t now_ms) {
   auto inode = require_inode(txn, q.file_id, false);
+  if (!inode && inode.code() == errc::not_found && home_shard(q.file_id) == cfg_.shard)
+    return inode_drop_reply{};
   if (!inode) return inode.err();
   if (inode->state == inode_state::committed) {
     auto e = txn.get_entry(inode->parent_id, inode->name);
@@ -202,6 +208,7 @@ status meta_shard_state::drop_inode(meta_txn& txn, const inode_record& inode, in
   }
   META_TRY(txn.delete_inode(inode.id));
   bool committed = inode.state == inode_state::committed;
+  if (!committed) META_TRY(txn.delete_pending({inode.created_ms, inode.id}));
   uint64_t size = inode.size;
   return update_counters(txn, [committed, size](meta_counters& c) {
     if (committed) {

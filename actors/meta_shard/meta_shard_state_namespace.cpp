@@ -132,9 +132,15 @@ result<unlink_reply> meta_shard_state::unlink(meta_txn& txn, const unlink_reques
                  "no " + quoted(q.name) +
                      (q.expect_id ? " with id " + std::to_string(q.expect_id) : "") + " in " +
                      dir_text(q.parent_id)};
-  unlink_reply out{(*e)->kind, (*e)->id, false};
+  unlink_reply out{(*e)->kind, (*e)->id, false, false};
   bool local = home_shard(out.id) == cfg_.shard;
-  if (!q.keep_inode && local && out.kind == entry_kind::file) {
+  if (!q.keep_inode && !local && out.kind == entry_kind::file && cfg_.remote_drops) {
+    // The inode's shard cannot see this entry go: this shard drops the inode there,
+    // retrying until acknowledged (the shell sends the outbox).
+    META_TRY(txn.put_drop_outbox(out.id));
+    out.inode_drop_queued = true;
+    drops_queued_ = true;
+  } else if (!q.keep_inode && local && out.kind == entry_kind::file) {
     auto inode = txn.get_inode(out.id);
     if (!inode) return inode.err();
     if (inode->has_value()) {

@@ -71,6 +71,30 @@ class meta_txn {
       std::optional<chunk_key> after, size_t limit) = 0;
   virtual result<uint64_t> count_gc() = 0;
 
+  // The pending index: one key per pending inode, written and removed in the same
+  // transaction as the inode's state changes (create, commit, drop).
+  virtual status put_pending(const pending_key& key) = 0;
+  virtual status delete_pending(const pending_key& key) = 0;
+  // Keys with created_ms < `created_before_ms`, oldest first, at most `limit`.
+  virtual result<std::vector<pending_key>> scan_pending(int64_t created_before_ms,
+                                                        size_t limit) = 0;
+  virtual result<uint64_t> count_pending() = 0;
+
+  // The drop outbox: inodes on other shards that this shard still has to drop there
+  // (their file entries were unlinked here). The inode's shard is home_shard(file).
+  virtual status put_drop_outbox(inode_id file) = 0;
+  virtual status delete_drop_outbox(inode_id file) = 0;
+  // Records after `after` (exclusive; nullopt: from the start), at most `limit`.
+  virtual result<std::vector<inode_id>> scan_drop_outbox(std::optional<inode_id> after,
+                                                         size_t limit) = 0;
+  virtual result<uint64_t> count_drop_outbox() = 0;
+
+  // Every inode after `after` (exclusive; nullopt: from the start), at most `limit`.
+  // A full scan: only for the one-time upgrade of a store written before the pending
+  // index (meta_shard_state::bootstrap).
+  virtual result<std::vector<inode_record>> scan_inodes(std::optional<inode_id> after,
+                                                        size_t limit) = 0;
+
   // Counters; nullopt on a store never bootstrapped.
   virtual result<std::optional<meta_counters>> get_counters() = 0;
   virtual status put_counters(const meta_counters& c) = 0;

@@ -90,6 +90,13 @@ struct gc_record {
   int64_t not_before_ms = 0;  // the planner leaves the entry alone until then
 };
 
+// Key of the pending index: a pending inode by creation time, oldest first.
+struct pending_key {
+  int64_t created_ms = 0;
+  inode_id file = 0;
+  friend bool operator==(const pending_key&, const pending_key&) = default;
+};
+
 struct meta_counters {
   // Every counter at or above it is unused: the next open starts here. Only grows; it
   // runs ahead of the counters handed out (id_allocator.hpp). Stored under the key

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "cairn/schema/records.capnp.h"
+#include "runtime/assert.hpp"
 #include "runtime/envelope.hpp"
 
 namespace cairn {
@@ -34,6 +35,7 @@ kj::Array<capnp::word> encode_entry(const index_entry& e) {
   r.setOffset(e.offset);
   r.setLength(e.length);
   r.setCrc(e.crc);
+  r.setCommitMs(e.commit_ms);
   return capnp::messageToFlatArray(message);
 }
 
@@ -46,7 +48,7 @@ result<index_entry> decode_entry(const MDB_val& v) {
   return guarded([&]() -> result<index_entry> {
     capnp::FlatArrayMessageReader reader(words.asPtr());
     auto r = reader.getRoot<wire::ChunkIndexRecord>();
-    return index_entry{r.getSegment(), r.getOffset(), r.getLength(), r.getCrc()};
+    return index_entry{r.getSegment(), r.getOffset(), r.getLength(), r.getCrc(), r.getCommitMs()};
   });
 }
 
@@ -183,6 +185,35 @@ status chunk_index::scan(
   if (out && rc != MDB_NOTFOUND) out = lmdb_error(rc, "index scan failed");
   mdb_cursor_close(cursor);
   mdb_txn_abort(txn);
+  return out;
+}
+
+result<std::vector<stored_chunk_info>> chunk_index::list_after(const chunk_key& after,
+                                                               size_t limit) const {
+  CAIRN_ASSERT(limit > 0);
+  MDB_txn* txn = nullptr;
+  if (int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn); rc != 0)
+    return lmdb_error(rc, "cannot begin a read txn");
+  MDB_cursor* cursor = nullptr;
+  if (int rc = mdb_cursor_open(txn, dbi_, &cursor); rc != 0) {
+    mdb_txn_abort(txn);
+    return lmdb_error(rc, "cannot open an index cursor");
+  }
+  unsigned char start[key_bytes];
+  encode_key(after, start);
+  MDB_val k{key_bytes, start}, v{};
+  std::vector<stored_chunk_info> out;
+  int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);  // the first key >= after
+  for (; rc == 0 && out.size() < limit; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+    if (k.mv_size != key_bytes) continue;
+    auto key = decode_key(static_cast<const unsigned char*>(k.mv_data));
+    if (key == after) continue;
+    auto entry = decode_entry(v);
+    out.push_back(stored_chunk_info{key, entry ? entry->commit_ms : 0});
+  }
+  mdb_cursor_close(cursor);
+  mdb_txn_abort(txn);
+  if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error(rc, "index scan failed");
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/storage_node/chunk_store.hpp"
 #include "runtime/ids.hpp"
 #include "runtime/result.hpp"
 
@@ -21,6 +22,7 @@ struct index_entry {
   uint64_t offset = 0;  // of the record header in the segment
   uint32_t length = 0;  // payload bytes
   uint32_t crc = 0;
+  int64_t commit_ms = 0;  // when the batch that wrote it committed; 0 in older records
   friend bool operator==(const index_entry&, const index_entry&) = default;
 };
 
@@ -56,6 +58,11 @@ class chunk_index {
 
   // Calls fn for every entry in key order. corrupt if a record does not decode.
   status scan(const std::function<void(const chunk_key&, const index_entry&)>& fn) const;
+
+  // Up to `limit` entries with keys greater than `after`, in key order (see
+  // chunk_store::scan). A record that does not decode is listed with commit time 0; a
+  // key of the wrong size is skipped. REQUIRES: limit > 0.
+  result<std::vector<stored_chunk_info>> list_after(const chunk_key& after, size_t limit) const;
 
  private:
   chunk_index(MDB_env* env, unsigned dbi) : env_(env), dbi_(dbi) {}

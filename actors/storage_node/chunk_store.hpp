@@ -7,6 +7,11 @@
 // the whole batch durable at once (one data sync, then one index commit). Nothing
 // staged is visible to get() before commit() succeeds, and nothing staged survives a
 // crash before it. Not thread-safe: one owner calls it.
+//
+// Time comes in from the caller (commit(now_ms)); a store never reads a clock. Each
+// committed chunk keeps the time of the commit that last wrote it, which scan() reports
+// so the orphan scan can leave young chunks alone.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -35,6 +40,15 @@ struct batch_receipt {
   std::vector<bool> existed;
 };
 
+// A committed chunk as scan() lists it.
+struct stored_chunk_info {
+  chunk_key key;
+  // now_ms of the commit() that last wrote the chunk; 0 for a chunk written before
+  // stores kept the time (as old as can be).
+  int64_t commit_ms = 0;
+  friend bool operator==(const stored_chunk_info&, const stored_chunk_info&) = default;
+};
+
 struct chunk_store_stats {
   uint64_t chunks = 0;      // committed chunks
   uint64_t bytes = 0;       // their payload bytes
@@ -57,12 +71,20 @@ class chunk_store {
   virtual void remove(const chunk_key& key) = 0;
 
   // Makes the open batch durable (data first, then the index) and starts a new one.
+  // Every chunk the batch writes records `now_ms` as its commit time.
   // On error nothing of the batch is indexed.
-  virtual result<batch_receipt> commit() = 0;
+  virtual result<batch_receipt> commit(int64_t now_ms) = 0;
 
   // Committed bytes of `key`, checksum verified. not_found; corrupt when the stored
   // bytes do not match their CRC32C; io_error.
   virtual result<chunk_data> get(const chunk_key& key) = 0;
+
+  // Up to `limit` committed chunks with keys greater than `after`, in key order, with
+  // their commit times; fewer than `limit` means the last key was reached. Staged work
+  // is not listed. The smallest key, {0, 0}, is never listed: file id 0 is never
+  // allocated. A chunk whose index record does not decode is listed with time 0.
+  // REQUIRES: limit > 0. io_error when the index cannot be read.
+  virtual result<std::vector<stored_chunk_info>> scan(const chunk_key& after, size_t limit) = 0;
 
   virtual chunk_store_stats stats() = 0;
 

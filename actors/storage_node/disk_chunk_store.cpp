@@ -169,7 +169,7 @@ void disk_chunk_store::remove(const chunk_key& key) {
   batch_ops_.push_back(index_op{key, true, {}});
 }
 
-result<batch_receipt> disk_chunk_store::commit() {
+result<batch_receipt> disk_chunk_store::commit(int64_t now_ms) {
   if (batch_error_) {
     error failed = *batch_error_;
     reset_batch();
@@ -190,6 +190,7 @@ result<batch_receipt> disk_chunk_store::commit() {
       return st.err();
     }
   }
+  for (auto& op : batch_ops_) op.entry.commit_ms = now_ms;
   auto applied = index_.apply(batch_ops_);
   if (!applied) {
     discard_batch();
@@ -250,6 +251,11 @@ result<chunk_data> disk_chunk_store::get(const chunk_key& key) {
     return error{errc::corrupt, "crc32c mismatch: indexed " + std::to_string(entry->crc) +
                                     ", computed " + std::to_string(crc)};
   return chunk_data{entry->crc, std::move(data)};
+}
+
+result<std::vector<stored_chunk_info>> disk_chunk_store::scan(const chunk_key& after,
+                                                              size_t limit) {
+  return index_.list_after(after, limit);
 }
 
 chunk_store_stats disk_chunk_store::stats() {

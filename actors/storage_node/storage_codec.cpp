@@ -1,5 +1,6 @@
 #include "actors/storage_node/storage_codec.hpp"
 
+#include "cairn/schema/meta.capnp.h"
 #include "cairn/schema/storage.capnp.h"
 #include "runtime/cluster_stats_codec.hpp"
 
@@ -99,6 +100,45 @@ std::string make_node_stats_request(envelope_header header) {
   envelope_builder b(header);
   b.init_payload<wire::NodeStatsRequest>();
   return b.finish();
+}
+
+std::string make_chunk_check_request(envelope_header header, const chunk_check_request& check) {
+  header.kind = wire::MessageKind::CHUNK_CHECK_REQUEST;
+  envelope_builder b(header);
+  auto p = b.init_payload<wire::ChunkCheckRequest>();
+  p.setFileId(check.key.file);
+  p.setIndex(check.key.index);
+  p.setHost(check.host);
+  return b.finish();
+}
+
+result<chunk_check_request> read_chunk_check_request(const envelope_reader& env) {
+  return guarded([&]() -> result<chunk_check_request> {
+    auto p = env.payload<wire::ChunkCheckRequest>();
+    return chunk_check_request{chunk_key{p.getFileId(), p.getIndex()}, p.getHost()};
+  });
+}
+
+std::string make_chunk_check_reply(const envelope_header& request, bool referenced) {
+  envelope_builder b(reply_header(request, wire::MessageKind::CHUNK_CHECK_REPLY));
+  b.init_payload<wire::ChunkCheckReply>().setReferenced(referenced);
+  return b.finish();
+}
+
+result<bool> read_chunk_check_reply(std::string frame) {
+  auto env = envelope_reader::open(std::move(frame));
+  if (!env) return env.err();
+  auto kind = (*env)->kind();
+  if (kind == wire::MessageKind::ERROR_REPLY) {
+    auto err = read_error_reply(**env);
+    if (err.code == errc::ok) return error{errc::corrupt, "an errorReply with code ok"};
+    return err;
+  }
+  if (kind != wire::MessageKind::CHUNK_CHECK_REPLY)
+    return error{errc::corrupt, "a chunk check was answered with message kind " +
+                                    std::to_string(static_cast<uint16_t>(kind))};
+  return guarded(
+      [&]() -> result<bool> { return (*env)->payload<wire::ChunkCheckReply>().getReferenced(); });
 }
 
 }  // namespace cairn

@@ -1,7 +1,9 @@
 #pragma once
 // The storage protocol (schema/storage.capnp) in envelope frames: reading requests
 // into plain values and building replies, plus request builders for clients and
-// tests. Readers catch every Cap'n Proto exception (errc::corrupt).
+// tests; and the orphan check a storage node asks a meta shard (chunkCheckRequest in
+// schema/meta.capnp), both directions. Readers catch every Cap'n Proto exception
+// (errc::corrupt).
 #include <string>
 #include <string_view>
 
@@ -13,6 +15,12 @@ namespace cairn {
 struct chunk_put_request {
   chunk_key key;
   std::string_view data;  // points into the reader's frame: valid while it lives
+};
+
+// A storage node asking whether its copy of a chunk is still wanted.
+struct chunk_check_request {
+  chunk_key key;
+  host_id host = 0;  // the asking node
 };
 
 result<chunk_put_request> read_chunk_put_request(const envelope_reader& env);
@@ -32,5 +40,14 @@ std::string make_chunk_put_request(envelope_header header, const chunk_key& key,
 std::string make_chunk_get_request(envelope_header header, const chunk_key& key);
 std::string make_chunk_delete_request(envelope_header header, const chunk_key& key);
 std::string make_node_stats_request(envelope_header header);
+
+// The orphan check. The storage node builds the request and reads the reply; a meta
+// shard reads the request and builds the reply.
+std::string make_chunk_check_request(envelope_header header, const chunk_check_request& check);
+result<chunk_check_request> read_chunk_check_request(const envelope_reader& env);
+std::string make_chunk_check_reply(const envelope_header& request, bool referenced);
+// `referenced` from a chunkCheckReply frame. Any other reply is an error: an
+// errorReply's own error, corrupt for another kind or an unreadable frame or payload.
+result<bool> read_chunk_check_reply(std::string frame);
 
 }  // namespace cairn

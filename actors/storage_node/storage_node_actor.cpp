@@ -2,12 +2,14 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <optional>
 #include <unordered_map>
 
 #include "actors/storage_node/disk_chunk_store.hpp"
+#include "actors/storage_node/orphan_scanner.hpp"
 #include "actors/storage_node/storage_codec.hpp"
 #include "actors/storage_node/storage_node_state.hpp"
 #include "runtime/buggify.hpp"
@@ -18,10 +20,19 @@
 namespace cairn {
 namespace {
 
+// A staged put or delete waiting for its batch: a request to answer, or a remove the
+// orphan scan staged (no promise).
 struct pending_reply {
   caf::response_promise promise;
   envelope_header request;
+  std::optional<chunk_key> orphan;
 };
+
+// To itself: the orphan scan has work left after the messages queued now.
+using scan_atom = caf::atom_constant<caf::atom("scan")>;
+
+// How often an idle node looks whether an orphan scan pass is due.
+constexpr int64_t scan_tick_ms_max = 1000;
 
 // Committed batches whose replies wait until their (simulated) slow sync is over.
 // More held batches than this and new puts and deletes are refused with overloaded.
@@ -42,6 +53,10 @@ struct storage_actor_state {
   // Empty unless the store reports a sync latency (simulation only).
   std::deque<held_batch> held;
   uint64_t last_held_id = 0;
+  registry* reg = nullptr;
+  address self_address;
+  std::optional<orphan_scanner> scanner;  // set when opt.shard_hosts is not empty
+  orphan_scanner_counters scan_logged;    // scanner counters at the last pass's log line
   std::shared_ptr<spdlog::logger> log;
   static inline const char* name = "storage_node";
 };
@@ -51,6 +66,11 @@ using storage_actor = caf::stateful_actor<storage_actor_state>;
 // this box so that only the actor's state owns it.
 using store_box = std::shared_ptr<std::unique_ptr<chunk_store>>;
 
+int64_t now_ms(storage_actor* self) {
+  auto since = self->clock().now().time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(since).count();
+}
+
 std::string encode_reply(const pending_reply& p, const op_reply& r) {
   if (r.code != errc::ok) return make_error_reply(p.request, {r.code, r.message});
   if (p.request.kind == wire::MessageKind::CHUNK_DELETE_REQUEST)
@@ -58,11 +78,27 @@ std::string encode_reply(const pending_reply& p, const op_reply& r) {
   return make_chunk_put_reply(p.request, r.put);
 }
 
+void on_orphan_removed(storage_actor* self, const chunk_key& key, const op_reply& r) {
+  auto& st = self->state;
+  st.scanner->on_removed(r.code == errc::ok, r.existed);
+  if (r.code != errc::ok)
+    st.log->warn("trace={:016x} orphan scan on host {}: deleting chunk {}/{} failed: {}", key.file,
+                 st.opt.host, key.file, key.index, error{r.code, r.message}.to_string());
+  else if (r.existed)
+    st.log->info("trace={:016x} orphan scan on host {}: deleted chunk {}/{}: no file wants it",
+                 key.file, st.opt.host, key.file, key.index);
+}
+
 void deliver(storage_actor* self, const std::vector<op_reply>& replies) {
   auto& st = self->state;
   for (auto& r : replies) {
     auto it = st.pending.find(r.ticket);
     CAIRN_ASSERT(it != st.pending.end());
+    if (it->second.orphan) {
+      on_orphan_removed(self, *it->second.orphan, r);
+      st.pending.erase(it);
+      continue;
+    }
     if (r.code != errc::ok)
       st.log->warn(
           "trace={:016x} {} failed: {}", it->second.request.trace_id,
@@ -104,7 +140,8 @@ void on_synced(storage_actor* self, uint64_t held_id) {
 void commit(storage_actor* self) {
   auto& st = self->state;
   size_t ops = st.logic.staged();
-  auto replies = st.logic.on_committed(st.store->commit());
+  auto replies = st.logic.on_committed(st.store->commit(now_ms(self)));
+  if (st.scanner) st.scanner->on_batch_committed();
   uint32_t sync_ms = st.store->last_sync_latency_ms();
   st.log->debug("trace={:016x} committed a batch of {} requests", uint64_t{0}, ops);
   if (sync_ms == 0 && st.held.empty())
@@ -123,7 +160,7 @@ void carry_out(storage_actor* self, const batch_effects& effects) {
 uint64_t await_reply(storage_actor* self, const envelope_header& request,
                      caf::response_promise& promise) {
   uint64_t ticket = self->state.logic.next_ticket();
-  self->state.pending.emplace(ticket, pending_reply{promise, request});
+  self->state.pending.emplace(ticket, pending_reply{promise, request, std::nullopt});
   return ticket;
 }
 
@@ -154,6 +191,7 @@ caf::result<std::string> on_put(storage_actor* self, const envelope_reader& env)
   auto promise = self->make_response_promise();
   uint64_t ticket = await_reply(self, env.header(), promise);
   auto appended = self->state.store->append(req->key, req->data);
+  if (self->state.scanner) self->state.scanner->on_put_staged(req->key);
   carry_out(self, self->state.logic.on_put_staged(ticket, appended));
   return promise;
 }
@@ -180,6 +218,109 @@ caf::result<std::string> on_get(storage_actor* self, const envelope_reader& env)
     self->state.log->warn("trace={:016x} read of chunk {}/{} failed: {}", h.trace_id, key->file,
                           key->index, chunk.err().to_string());
   return make_error_reply(h, chunk.err());
+}
+
+// -- the orphan scan --
+
+void stage_orphan_remove(storage_actor* self, const chunk_key& key) {
+  auto& st = self->state;
+  if (st.held.size() >= held_batches_max) {
+    st.scanner->on_removed(false, false);
+    return;
+  }
+  uint64_t ticket = st.logic.next_ticket();
+  st.pending.emplace(ticket, pending_reply{{}, {}, key});
+  st.store->remove(key);
+  carry_out(self, st.logic.on_delete_staged(ticket));
+}
+
+// One line per pass with that pass's numbers: info when it found orphans or failed.
+void log_pass(storage_actor* self) {
+  auto& st = self->state;
+  auto& now = st.scanner->counters();
+  auto& then = st.scan_logged;
+  uint64_t orphans = now.orphans_found - then.orphans_found;
+  uint64_t failed = now.check_errors - then.check_errors;
+  uint64_t read_failed = now.read_errors - then.read_errors;
+  bool news = orphans + failed + read_failed > 0;
+  st.log->log(news ? spdlog::level::info : spdlog::level::debug,
+              "trace={:016x} orphan scan on host {}: pass {} done: {} chunks scanned, {} checked, "
+              "{} referenced, {} orphans, {} checks failed, {} reads failed",
+              uint64_t{0}, st.opt.host, now.passes, now.scanned - then.scanned,
+              now.checked - then.checked, now.referenced - then.referenced, orphans, failed,
+              read_failed);
+  then = now;
+}
+
+void on_check_answer(storage_actor* self, const chunk_key& key, const result<bool>& answer);
+
+// Asks the chunk's home meta shard; false when the check cannot be sent at all.
+bool send_check(storage_actor* self, const chunk_key& key) {
+  auto& st = self->state;
+  shard_id shard = home_shard(key.file);
+  if (shard >= st.opt.shard_hosts.size()) return false;
+  address to{st.opt.shard_hosts[shard], meta_actor_name(shard)};
+  auto target = st.reg->find(to);
+  if (!target) return false;
+  auto frame = make_chunk_check_request(envelope_header{st.self_address, to, 0, key.file, 0, {}},
+                                        chunk_check_request{key, st.opt.host});
+  self->request(*target, std::chrono::milliseconds(st.opt.scan_check_timeout_ms),
+                envelope_atom::value, std::move(frame))
+      .then(
+          [self, key](std::string& reply) {
+            on_check_answer(self, key, read_chunk_check_reply(std::move(reply)));
+          },
+          [self, key](caf::error& err) {
+            auto code = err == caf::sec::request_timeout ? errc::timeout : errc::unavailable;
+            on_check_answer(self, key, error{code, self->system().render(err)});
+          });
+  return true;
+}
+
+// Carries out a step and every step it leads to: checks, removes, then the read (whose
+// page yields the next step). Checks that cannot be sent are answered as failed.
+void drive_scan(storage_actor* self, orphan_scan_step step) {
+  auto& st = self->state;
+  auto& scanner = *st.scanner;
+  std::deque<chunk_key> unsent;
+  bool poll_soon = false;
+  for (;;) {
+    poll_soon |= step.poll_soon;
+    if (step.pass_done) log_pass(self);
+    for (auto& key : step.checks)
+      if (!send_check(self, key)) unsent.push_back(key);
+    for (auto& key : step.removes) stage_orphan_remove(self, key);
+    if (step.read) {
+      step = scanner.on_page(st.store->scan(step.read->after, step.read->limit), now_ms(self));
+    } else if (!unsent.empty()) {
+      st.log->debug("trace={:016x} orphan scan on host {}: no meta shard to ask about chunk {}/{}",
+                    unsent.front().file, st.opt.host, unsent.front().file, unsent.front().index);
+      step = scanner.on_answer(unsent.front(), chunk_verdict::failed);
+      unsent.pop_front();
+    } else {
+      break;
+    }
+  }
+  if (poll_soon) self->send(self, scan_atom::value);
+}
+
+void on_check_answer(storage_actor* self, const chunk_key& key, const result<bool>& answer) {
+  auto& st = self->state;
+  if (!answer)
+    st.log->debug("trace={:016x} orphan scan on host {}: check of chunk {}/{} failed: {}", key.file,
+                  st.opt.host, key.file, key.index, answer.err().to_string());
+  auto verdict = !answer   ? chunk_verdict::failed
+                 : *answer ? chunk_verdict::referenced
+                           : chunk_verdict::unreferenced;
+  drive_scan(self, st.scanner->on_answer(key, verdict));
+}
+
+// Starts a pass when one is due; the shell asks after every message and when idle.
+void scan_if_due(storage_actor* self) {
+  auto& st = self->state;
+  if (!st.scanner) return;
+  int64_t now = now_ms(self);
+  if (st.scanner->due(now)) drive_scan(self, st.scanner->poll(now));
 }
 
 caf::result<std::string> on_frame(storage_actor* self, std::string& frame) {
@@ -209,9 +350,15 @@ caf::result<std::string> on_frame(storage_actor* self, std::string& frame) {
   }
 }
 
-caf::behavior storage_node_actor(storage_actor* self, store_box box, storage_node_options opt) {
+caf::behavior storage_node_actor(storage_actor* self, store_box box, storage_node_options opt,
+                                 registry* reg) {
   auto& st = self->state;
   st.opt = opt;
+  st.reg = reg;
+  st.self_address = address{opt.host, storage_actor_name};
+  if (!opt.shard_hosts.empty())
+    st.scanner.emplace(
+        orphan_scanner_config{opt.orphan_grace_ms, opt.scan_interval_ms, opt.scan_checks_max});
   st.store = std::move(*box);
   st.logic =
       storage_node_state(storage_node_limits{opt.group_commit_max, opt.group_commit_bytes_max});
@@ -225,19 +372,51 @@ caf::behavior storage_node_actor(storage_actor* self, store_box box, storage_nod
     release_synced(self);
     self->quit(msg.reason);
   });
-  return {
-      [self](envelope_atom, std::string& frame) -> caf::result<std::string> {
-        return on_frame(self, frame);
-      },
-      [self](flush_atom) { carry_out(self, self->state.logic.on_flush()); },
-      [self](tick_atom, uint64_t held_id) { on_synced(self, held_id); },
+  auto on_envelope = [self](envelope_atom, std::string& frame) -> caf::result<std::string> {
+    auto reply = on_frame(self, frame);
+    scan_if_due(self);
+    return reply;
   };
+  auto on_flush = [self](flush_atom) {
+    carry_out(self, self->state.logic.on_flush());
+    scan_if_due(self);
+  };
+  auto on_tick = [self](tick_atom, uint64_t held_id) {
+    on_synced(self, held_id);
+    scan_if_due(self);
+  };
+  auto on_scan = [self](scan_atom) {
+    if (self->state.scanner) drive_scan(self, self->state.scanner->poll(now_ms(self)));
+  };
+  if (!st.scanner) return {on_envelope, on_flush, on_tick, on_scan};
+  // An idle node looks whether a pass is due. Not delayed_send: a pending delayed
+  // message keeps a strong reference to a detached actor and hangs the actor system's
+  // shutdown; a receive timeout does not.
+  auto tick = std::chrono::milliseconds(std::min(opt.scan_interval_ms, scan_tick_ms_max));
+  return {on_envelope, on_flush, on_tick, on_scan,
+          caf::after(tick) >> [self] { scan_if_due(self); }};
+}
+
+status check_options(const storage_node_options& o) {
+  if (o.group_commit_max == 0)
+    return error{errc::invalid_argument, "group_commit_max must be at least 1"};
+  if (o.shard_hosts.empty()) return ok_status();
+  if (o.orphan_grace_ms < 0)
+    return error{errc::invalid_argument, "orphan_grace_ms must not be negative"};
+  if (o.scan_interval_ms <= 0)
+    return error{errc::invalid_argument, "scan_interval_ms must be positive"};
+  if (o.scan_checks_max == 0)
+    return error{errc::invalid_argument, "scan_checks_max must be at least 1"};
+  if (o.scan_check_timeout_ms <= 0)
+    return error{errc::invalid_argument, "scan_check_timeout_ms must be positive"};
+  return ok_status();
 }
 
 }  // namespace
 
 result<caf::actor> spawn_storage_node(caf::actor_system& sys, registry& reg,
                                       const storage_node_options& opt) {
+  if (auto st = check_options(opt); !st) return st.err();
   disk_chunk_store_options disk;
   disk.data_dir = opt.data_dir;
   disk.capacity_bytes = opt.capacity_bytes;
@@ -252,12 +431,11 @@ result<caf::actor> spawn_storage_node(caf::actor_system& sys, registry& reg,
                                       const storage_node_options& opt,
                                       std::unique_ptr<chunk_store> store) {
   CAIRN_ASSERT(store != nullptr);
-  if (opt.group_commit_max == 0)
-    return error{errc::invalid_argument, "group_commit_max must be at least 1"};
+  if (auto st = check_options(opt); !st) return st.err();
   auto stats = store->stats();
   auto box = std::make_shared<std::unique_ptr<chunk_store>>(std::move(store));
-  caf::actor actor = opt.detached ? sys.spawn<caf::detached>(storage_node_actor, box, opt)
-                                  : sys.spawn(storage_node_actor, box, opt);
+  caf::actor actor = opt.detached ? sys.spawn<caf::detached>(storage_node_actor, box, opt, &reg)
+                                  : sys.spawn(storage_node_actor, box, opt, &reg);
   reg.put(address{opt.host, storage_actor_name}, actor);
   module_log("storage")->info(
       "trace={:016x} storage node on host {} serving {} chunks ({} bytes) from {}", uint64_t{0},

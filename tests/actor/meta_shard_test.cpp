@@ -1,5 +1,6 @@
 // The meta shard actor in a real actor system: frames in, frames out, group commit,
-// malformed input, and gc reaching a (fake) storage node.
+// malformed input, gc reaching a (fake) storage node, pending expiry, remote inode drops
+// between two shards and chunkCheck.
 #include <doctest/doctest.h>
 
 #include <caf/all.hpp>
@@ -7,7 +8,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <set>
+#include <thread>
 
 #include "actors/meta_shard/meta_shard_actor.hpp"
 #include "cairn/schema/meta.capnp.h"
@@ -63,6 +66,14 @@ std::string unlink_frame(const std::string& name) {
   return b.finish();
 }
 
+std::string inode_get(inode_id file, shard_id shard = 0) {
+  auto h = request_header(wire::MessageKind::INODE_GET_REQUEST, 1);
+  h.destination = {1, meta_actor_name(shard)};
+  envelope_builder b(h);
+  b.init_payload<wire::InodeGetRequest>().setFileId(file);
+  return b.finish();
+}
+
 std::string shard_stats() {
   envelope_builder b(request_header(wire::MessageKind::SHARD_STATS_REQUEST, 1));
   b.init_payload<wire::ShardStatsRequest>();
@@ -101,11 +112,19 @@ struct actor_fixture {
   caf::actor meta;
   std::vector<caf::actor> others;
 
-  explicit actor_fixture(bool sync = true) {
+  using tweak = std::function<void(meta_shard_options&)>;
+
+  explicit actor_fixture(bool sync = true, const tweak& adjust = {}) {
     cfg.load<caf::io::middleman>();
     sys = std::make_unique<caf::actor_system>(cfg);
+    auto opt = options(0, sync);
+    if (adjust) adjust(opt);
+    meta = spawn(opt);
+  }
+
+  meta_shard_options options(shard_id shard, bool sync = true) const {
     meta_shard_options opt;
-    opt.shard = 0;
+    opt.shard = shard;
     opt.host = 1;
     opt.data_dir = dir;
     opt.chunk_size = 1024;
@@ -113,9 +132,13 @@ struct actor_fixture {
     opt.sync = sync;
     for (host_id h = 1; h <= 3; ++h)
       opt.storage_hosts.push_back({h, {"r", "d", "c", "rack" + std::to_string(h), ""}, true});
+    return opt;
+  }
+
+  caf::actor spawn(const meta_shard_options& opt) {
     auto spawned = spawn_meta_shard(*sys, reg, opt);
     REQUIRE(spawned.ok());
-    meta = spawned.value();
+    return spawned.value();
   }
   ~actor_fixture() {
     caf::anon_send_exit(meta, caf::exit_reason::user_shutdown);
@@ -129,10 +152,11 @@ struct actor_fixture {
   }
 
   // Sends one frame and waits for the reply frame (or the CAF error).
-  result<std::string> call(const std::string& frame) {
+  result<std::string> call(const std::string& frame) { return call(meta, frame); }
+  result<std::string> call(const caf::actor& to, const std::string& frame) {
     caf::scoped_actor self{*sys};
     result<std::string> out = error{errc::timeout, "no reply"};
-    self->request(meta, reply_timeout, envelope_atom::value, frame)
+    self->request(to, reply_timeout, envelope_atom::value, frame)
         .receive([&](std::string& reply) { out = std::move(reply); },
                  [&](caf::error& err) {
                    out = error{errc::internal, sys->render(err)};
@@ -281,4 +305,122 @@ TEST_CASE("unlinking a file sends chunk deletions to its storage nodes until gc 
     pending = stats->payload<wire::ShardStatsReply>().getStats().getGcPending();
   }
   CHECK(pending == 0);
+}
+
+namespace {
+
+// Asks `to` for the inode until it is gone (each ask is a round trip); false if it stays.
+bool wait_until_dropped(actor_fixture& f, const caf::actor& to, inode_id file, shard_id shard) {
+  for (int tries = 0; tries < 20000; ++tries) {
+    auto r = open_reply(f.call(to, inode_get(file, shard)).value());
+    if (r->kind() == wire::MessageKind::ERROR_REPLY && read_error_reply(*r).code == errc::not_found)
+      return true;
+    if (tries % 100 == 99) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("a pending inode past its ttl is dropped by the shard's tick") {
+  actor_fixture f(true, [](meta_shard_options& o) { o.pending_ttl_ms = 1; });
+  auto created = open_reply(f.call(file_create("abandoned", 2048, 1)).value());
+  REQUIRE(created->kind() == wire::MessageKind::FILE_CREATE_REPLY);
+  auto file_id = created->payload<wire::FileCreateReply>().getFileId();
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  caf::anon_send(f.meta, tick_atom::value);
+  CHECK(wait_until_dropped(f, f.meta, file_id, 0));
+  auto late = open_reply(f.call(commit_all(*created, 2048, 2)).value());
+  REQUIRE(late->kind() == wire::MessageKind::ERROR_REPLY);
+  CHECK(read_error_reply(*late).code == errc::not_found);
+  auto stats = open_reply(f.call(shard_stats()).value())->payload<wire::ShardStatsReply>();
+  CHECK(stats.getStats().getPendingFiles() == 0);
+  CHECK(stats.getStats().getGcPending() == 2);  // no storage node answers here
+}
+
+TEST_CASE(
+    "removing a file whose inode is on another shard drops it there, from the entry's shard") {
+  auto two_shards = [](meta_shard_options& o) {
+    o.shard_count = 2;
+    o.shard_hosts = {1, 1};
+  };
+  actor_fixture f(true, two_shards);
+  auto opt1 = f.options(1);
+  two_shards(opt1);
+  auto shard1 = f.spawn(opt1);
+  f.others.push_back(shard1);
+  auto to_shard1 = [](wire::MessageKind kind, uint64_t corr) {
+    auto h = request_header(kind, corr);
+    h.destination = {1, meta_actor_name(1)};
+    return h;
+  };
+  // A file in a directory of shard 1...
+  envelope_builder mkdir(to_shard1(wire::MessageKind::DIR_CREATE_REQUEST, 1));
+  auto mp = mkdir.init_payload<wire::DirCreateRequest>();
+  mp.setParentId(root_dir_id);
+  mp.setName("d");
+  auto made = open_reply(f.call(shard1, mkdir.finish()).value());
+  REQUIRE(made->kind() == wire::MessageKind::DIR_CREATE_REPLY);
+  auto dir = made->payload<wire::DirCreateReply>().getDirId();
+  envelope_builder create(to_shard1(wire::MessageKind::FILE_CREATE_REQUEST, 2));
+  auto cp = create.init_payload<wire::FileCreateRequest>();
+  cp.setParentId(dir);
+  cp.setName("f");
+  cp.setSize(2048);
+  auto created = open_reply(f.call(shard1, create.finish()).value());
+  REQUIRE(created->kind() == wire::MessageKind::FILE_CREATE_REPLY);
+  auto file = created->payload<wire::FileCreateReply>().getFileId();
+  REQUIRE(open_reply(f.call(shard1, commit_all(*created, 2048, 3)).value())->kind() ==
+          wire::MessageKind::FILE_COMMIT_REPLY);
+  // ...moved to shard 0's root as the client does it: link there, unlink keeping the inode.
+  envelope_builder link(request_header(wire::MessageKind::LINK_REQUEST, 4));
+  auto lp = link.init_payload<wire::LinkRequest>();
+  lp.setParentId(root_dir_id);
+  lp.setName("f");
+  lp.setKind(wire::EntryKind::FILE);
+  lp.setId(file);
+  REQUIRE(open_reply(f.call(link.finish()).value())->kind() == wire::MessageKind::LINK_REPLY);
+  envelope_builder keep(to_shard1(wire::MessageKind::UNLINK_REQUEST, 5));
+  auto kp = keep.init_payload<wire::UnlinkRequest>();
+  kp.setParentId(dir);
+  kp.setName("f");
+  kp.setExpectId(file);
+  kp.setKeepInode(true);
+  auto kept = open_reply(f.call(shard1, keep.finish()).value());
+  REQUIRE(kept->kind() == wire::MessageKind::UNLINK_REPLY);
+  CHECK_FALSE(kept->payload<wire::UnlinkReply>().getInodeDropQueued());
+  CHECK(open_reply(f.call(shard1, inode_get(file, 1)).value())->kind() ==
+        wire::MessageKind::INODE_GET_REPLY);
+
+  // Removing it on shard 0 hands the drop to shard 0, which sends it to shard 1.
+  auto gone = open_reply(f.call(unlink_frame("f")).value());
+  REQUIRE(gone->kind() == wire::MessageKind::UNLINK_REPLY);
+  CHECK_FALSE(gone->payload<wire::UnlinkReply>().getInodeDropped());
+  CHECK(gone->payload<wire::UnlinkReply>().getInodeDropQueued());
+  CHECK(wait_until_dropped(f, shard1, file, 1));
+}
+
+TEST_CASE("chunkCheck over the wire: referenced copies, unknown ones, another shard's id") {
+  actor_fixture f;
+  auto created = open_reply(f.call(file_create("f", 2048, 1)).value());
+  REQUIRE(created->kind() == wire::MessageKind::FILE_CREATE_REPLY);
+  auto c = created->payload<wire::FileCreateReply>();
+  auto ask = [&](inode_id file, uint32_t index, host_id host) {
+    envelope_builder b(request_header(wire::MessageKind::CHUNK_CHECK_REQUEST, 9));
+    auto p = b.init_payload<wire::ChunkCheckRequest>();
+    p.setFileId(file);
+    p.setIndex(index);
+    p.setHost(host);
+    return open_reply(f.call(b.finish()).value());
+  };
+  auto yes = ask(c.getFileId(), 1, c.getChunks()[1].getTargets()[0]);
+  REQUIRE(yes->kind() == wire::MessageKind::CHUNK_CHECK_REPLY);
+  CHECK(yes->header().correlation_id == 9);
+  CHECK(yes->payload<wire::ChunkCheckReply>().getReferenced());
+  auto past = ask(c.getFileId(), 2, 1);
+  REQUIRE(past->kind() == wire::MessageKind::CHUNK_CHECK_REPLY);
+  CHECK_FALSE(past->payload<wire::ChunkCheckReply>().getReferenced());
+  auto foreign = ask(make_inode_id(3, 5), 0, 1);
+  REQUIRE(foreign->kind() == wire::MessageKind::ERROR_REPLY);
+  CHECK(read_error_reply(*foreign).code == errc::invalid_argument);
 }

@@ -35,13 +35,16 @@ class slow_sync_store final : public chunk_store {
     return chunk_receipt{crc, static_cast<uint32_t>(bytes.size())};
   }
   void remove(const chunk_key& key) override { staged_.push_back({key, true, {}}); }
-  result<batch_receipt> commit() override {
+  result<batch_receipt> commit(int64_t now_ms) override {
     batch_receipt receipt;
     for (auto& op : staged_) {
-      if (op.remove)
+      if (op.remove) {
         receipt.existed.push_back(chunks_.erase(op.key) > 0);
-      else
+        commit_ms_.erase(op.key);
+      } else {
         chunks_[op.key] = std::move(op.chunk);
+        commit_ms_[op.key] = now_ms;
+      }
     }
     last_sync_ms_ = staged_.empty() ? 0 : *sync_ms_;
     staged_.clear();
@@ -51,6 +54,13 @@ class slow_sync_store final : public chunk_store {
     auto it = chunks_.find(key);
     if (it == chunks_.end()) return error{errc::not_found, "absent"};
     return it->second;
+  }
+  result<std::vector<stored_chunk_info>> scan(const chunk_key& after, size_t limit) override {
+    std::vector<stored_chunk_info> out;
+    for (auto it = commit_ms_.upper_bound(after); it != commit_ms_.end() && out.size() < limit;
+         ++it)
+      out.push_back({it->first, it->second});
+    return out;
   }
   chunk_store_stats stats() override { return {chunks_.size(), 0, 1 << 30}; }
   uint32_t last_sync_latency_ms() const override { return last_sync_ms_; }
@@ -64,6 +74,7 @@ class slow_sync_store final : public chunk_store {
   std::shared_ptr<uint32_t> sync_ms_;
   std::vector<staged_op> staged_;
   std::map<chunk_key, chunk_data> chunks_;
+  std::map<chunk_key, int64_t> commit_ms_;
   uint32_t last_sync_ms_ = 0;
 };
 

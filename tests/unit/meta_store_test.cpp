@@ -23,6 +23,37 @@ TEST_CASE("the under-replicated queue yields the chunks with the fewest live rep
   CHECK(f.reader()->scan_under_replicated(1).value().size() == 1);
 }
 
+TEST_CASE("the pending index scans by creation time, negative times first, up to a bound") {
+  meta_fixture f;
+  auto t = f.store->begin_write().value();
+  REQUIRE(t->put_pending({500, 7}).ok());
+  REQUIRE(t->put_pending({-20, 9}).ok());
+  REQUIRE(t->put_pending({500, 3}).ok());
+  REQUIRE(t->put_pending({INT64_MAX - 1, 1}).ok());
+  REQUIRE(t->commit().ok());
+  auto all = f.reader()->scan_pending(INT64_MAX, 10).value();
+  REQUIRE(all.size() == 4);
+  CHECK(all[0] == pending_key{-20, 9});
+  CHECK(all[1] == pending_key{500, 3});
+  CHECK(all[2] == pending_key{500, 7});
+  CHECK(f.reader()->scan_pending(500, 10).value().size() == 1);  // strictly before 500
+  CHECK(f.reader()->scan_pending(501, 2).value().size() == 2);
+  CHECK(f.reader()->count_pending().value() == 4);
+}
+
+TEST_CASE("the drop outbox scans in id order and resumes after a record") {
+  meta_fixture f;
+  auto t = f.store->begin_write().value();
+  for (inode_id id : {make_inode_id(2, 5), make_inode_id(1, 9), make_inode_id(1, 4)})
+    REQUIRE(t->put_drop_outbox(id).ok());
+  REQUIRE(t->commit().ok());
+  auto first = f.reader()->scan_drop_outbox(std::nullopt, 2).value();
+  CHECK(first == std::vector<inode_id>{make_inode_id(1, 4), make_inode_id(1, 9)});
+  CHECK(f.reader()->scan_drop_outbox(first.back(), 10).value() ==
+        std::vector<inode_id>{make_inode_id(2, 5)});
+  CHECK(f.reader()->count_drop_outbox().value() == 3);
+}
+
 TEST_CASE("the node index scans one host's chunks in order and resumes after a key") {
   meta_fixture f;
   auto t = f.store->begin_write().value();

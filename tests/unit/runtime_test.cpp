@@ -153,6 +153,52 @@ name = "c"
   CHECK(syntax.err().message.find("t.toml:1") != std::string::npos);
 }
 
+TEST_CASE("durations parse with ms, s, m, h and d; a bare number is seconds") {
+  CHECK(parse_duration_ms("500ms").value() == 500);
+  CHECK(parse_duration_ms("90s").value() == 90000);
+  CHECK(parse_duration_ms("90").value() == 90000);
+  CHECK(parse_duration_ms("15m").value() == 900000);
+  CHECK(parse_duration_ms("2h").value() == 7200000);
+  CHECK(parse_duration_ms("1d").value() == 86400000);
+  CHECK(parse_duration_ms("15min").code() == errc::invalid_argument);
+  CHECK(parse_duration_ms("m").code() == errc::invalid_argument);
+  CHECK(parse_duration_ms("-5s").code() == errc::invalid_argument);
+  CHECK(parse_duration_ms("99999999999999999999s").code() == errc::invalid_argument);
+}
+
+TEST_CASE("orphan GC settings default sensibly and orphan_grace must exceed pending_ttl") {
+  auto with = [](const std::string& lines) {
+    return parse_config("[cluster]\nmin_replicas = 1\nfinal_replicas = 1\n" + lines +
+                            "[[hosts]]\nid = 1\nname = \"a\"\n",
+                        "t", "/");
+  };
+  auto defaults = with("");
+  REQUIRE(defaults.ok());
+  CHECK(defaults->pending_ttl_ms == 10 * 60 * 1000);
+  CHECK(defaults->orphan_grace_ms == 15 * 60 * 1000);
+  CHECK(defaults->orphan_scan_interval_ms == 60 * 1000);
+
+  auto set = with("pending_ttl = \"2m\"\norphan_grace = 300\norphan_scan_interval = \"10s\"\n");
+  REQUIRE(set.ok());
+  CHECK(set->pending_ttl_ms == 120000);
+  CHECK(set->orphan_grace_ms == 300000);
+  CHECK(set->orphan_scan_interval_ms == 10000);
+
+  auto equal = with("pending_ttl = \"15m\"\norphan_grace = \"15m\"\n");
+  CHECK(equal.code() == errc::invalid_argument);
+  CHECK(equal.err().message ==
+        "cluster.orphan_grace (15m) must exceed cluster.pending_ttl (15m): a chunk of a pending "
+        "inode must not be judged an orphan before its inode expired");
+  CHECK(with("orphan_grace = \"5m\"\n").code() == errc::invalid_argument);  // < default ttl
+  CHECK(with("pending_ttl = 0\n").code() == errc::invalid_argument);
+  CHECK(with("orphan_scan_interval = \"0s\"\n").code() == errc::invalid_argument);
+  auto bad_unit = with("orphan_grace = \"1w\"\n");
+  CHECK(bad_unit.code() == errc::invalid_argument);
+  CHECK(bad_unit.err().message.find("cluster.orphan_grace") != std::string::npos);
+  CHECK(with("orphan_grace = 1.5\n").code() == errc::invalid_argument);
+  CHECK(with("orphan_grace = -1\n").code() == errc::invalid_argument);
+}
+
 TEST_CASE("derived rng streams are deterministic and independent of each other") {
   rng root(42);
   auto a1 = root.derive("host-1"), a2 = root.derive("host-1"), b = root.derive("host-2");

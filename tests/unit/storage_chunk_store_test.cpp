@@ -9,6 +9,11 @@
 #include <string>
 #include <vector>
 
+#include <capnp/any.h>
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <lmdb.h>
+
 #include "actors/storage_node/disk_chunk_store.hpp"
 #include "runtime/crc32c.hpp"
 #include "storage_test_dir.hpp"
@@ -16,6 +21,9 @@
 using namespace cairn;
 
 namespace {
+
+// The commit time of chunks whose time does not matter to a test.
+constexpr int64_t t0 = 1000;
 
 std::unique_ptr<disk_chunk_store> open_store(const std::string& dir, uint64_t capacity = 0,
                                              uint64_t segment_bytes_max = uint64_t{1} << 30,
@@ -62,7 +70,7 @@ TEST_CASE("storage: a committed chunk reads back byte-identical and a deleted on
   CHECK(put_a->length == 4096);
   REQUIRE(store->append({7, 1}, b).ok());
   CHECK(store->get({7, 0}).code() == errc::not_found);  // staged is not readable
-  REQUIRE(store->commit().ok());
+  REQUIRE(store->commit(t0).ok());
 
   auto got = store->get({7, 0});
   REQUIRE(got.ok());
@@ -74,7 +82,7 @@ TEST_CASE("storage: a committed chunk reads back byte-identical and a deleted on
   store->remove({7, 0});
   store->remove({7, 0});
   store->remove({9, 9});
-  auto removed = store->commit();
+  auto removed = store->commit(t0);
   REQUIRE(removed.ok());
   CHECK(removed->existed == std::vector<bool>{true, false, false});
   CHECK(store->get({7, 0}).code() == errc::not_found);
@@ -87,9 +95,9 @@ TEST_CASE("storage: a put for an existing key replaces its bytes") {
   test::temp_dir dir;
   auto store = open_store(dir.path());
   REQUIRE(store->append({1, 2}, "first version").ok());
-  REQUIRE(store->commit().ok());
+  REQUIRE(store->commit(t0).ok());
   REQUIRE(store->append({1, 2}, "second").ok());
-  REQUIRE(store->commit().ok());
+  REQUIRE(store->commit(t0).ok());
   CHECK(store->get({1, 2})->bytes == "second");
   CHECK(store->stats().chunks == 1);
   CHECK(store->stats().bytes == 6);
@@ -101,7 +109,7 @@ TEST_CASE("storage: a byte flipped in a segment file is reported as corrupt on r
   auto a = pattern(4096, 'x');
   REQUIRE(store->append({3, 0}, a).ok());
   REQUIRE(store->append({3, 1}, a).ok());
-  REQUIRE(store->commit().ok());
+  REQUIRE(store->commit(t0).ok());
   // The first record's payload starts after its header at offset 0.
   int fd = ::open(segment0(dir.path()).c_str(), O_RDWR);
   REQUIRE(fd >= 0);
@@ -122,7 +130,7 @@ TEST_CASE("storage: after a crash an uncommitted chunk is absent and committed o
   {
     auto store = open_store(dir.path());
     REQUIRE(store->append({10, 0}, kept).ok());
-    REQUIRE(store->commit().ok());
+    REQUIRE(store->commit(t0).ok());
     REQUIRE(store->append({10, 1}, pattern(3000, 'u')).ok());
     // Destroyed without commit: the staged record never reached the file.
   }
@@ -140,7 +148,7 @@ TEST_CASE("storage: after a crash an uncommitted chunk is absent and committed o
     CHECK(store->get({10, 1}).code() == errc::not_found);
     CHECK(store->stats().chunks == 1);
     REQUIRE(store->append({10, 2}, "after restart").ok());
-    REQUIRE(store->commit().ok());
+    REQUIRE(store->commit(t0).ok());
   }
   auto store = open_store(dir.path());
   CHECK(store->get({10, 0})->bytes == kept);
@@ -153,10 +161,10 @@ TEST_CASE("storage: a batch is packed back to back and padded once, up to a 4 Ki
   auto store = open_store(dir.path());
   REQUIRE(store->append({11, 0}, pattern(100, 'a')).ok());
   REQUIRE(store->append({11, 1}, pattern(200, 'b')).ok());
-  REQUIRE(store->commit().ok());
+  REQUIRE(store->commit(t0).ok());
   CHECK(std::filesystem::file_size(segment0(dir.path())) == block);
   REQUIRE(store->append({11, 2}, pattern(50, 'c')).ok());
-  REQUIRE(store->commit().ok());
+  REQUIRE(store->commit(t0).ok());
   CHECK(std::filesystem::file_size(segment0(dir.path())) == 2 * block);
 
   int fd = ::open(segment0(dir.path()).c_str(), O_RDONLY);
@@ -185,9 +193,9 @@ TEST_CASE("storage: odd-sized records over several batches read back after reope
     auto store = open_store(dir.path(), 0, uint64_t{1} << 30, 2 * block);
     for (size_t i = 0; i < sizes.size(); ++i) {
       REQUIRE(store->append({12, static_cast<uint32_t>(i)}, chunk_of(i)).ok());
-      if (i % 3 != 1) REQUIRE(store->commit().ok());  // batches of one and of two records
+      if (i % 3 != 1) REQUIRE(store->commit(t0).ok());  // batches of one and of two records
     }
-    REQUIRE(store->commit().ok());
+    REQUIRE(store->commit(t0).ok());
     CHECK(std::filesystem::file_size(segment0(dir.path())) % block == 0);
     for (size_t i = 0; i < sizes.size(); ++i)
       CHECK(store->get({12, static_cast<uint32_t>(i)})->bytes == chunk_of(i));
@@ -201,7 +209,7 @@ TEST_CASE("storage: odd-sized records over several batches read back after reope
   }
   // Appending after the reopen continues at the aligned end.
   REQUIRE(store->append({12, 100}, pattern(10, 'q')).ok());
-  REQUIRE(store->commit().ok());
+  REQUIRE(store->commit(t0).ok());
   CHECK(store->get({12, 100})->bytes == pattern(10, 'q'));
   CHECK(store->get({12, 3})->bytes == chunk_of(3));
 }
@@ -212,14 +220,14 @@ TEST_CASE("storage: a segment written without padding is extended to a block bou
   {
     auto store = open_store(dir.path());
     REQUIRE(store->append({13, 0}, old).ok());
-    REQUIRE(store->commit().ok());
+    REQUIRE(store->commit(t0).ok());
   }
   // The layout before padding: the segment ends right after its last record.
   std::filesystem::resize_file(segment0(dir.path()), segment_record_header_bytes + 1000);
   auto store = open_store(dir.path());
   CHECK(std::filesystem::file_size(segment0(dir.path())) == block);
   REQUIRE(store->append({13, 1}, "new").ok());
-  REQUIRE(store->commit().ok());
+  REQUIRE(store->commit(t0).ok());
   CHECK(store->get({13, 0})->bytes == old);
   CHECK(store->get({13, 1})->bytes == "new");
 }
@@ -234,7 +242,7 @@ TEST_CASE("storage: a put beyond the capacity is refused with no_space and nothi
   auto third = store->append({5, 2}, chunk);
   CHECK(third.code() == errc::no_space);
   // The refusal does not fail the batch: the first two commit.
-  REQUIRE(store->commit().ok());
+  REQUIRE(store->commit(t0).ok());
   CHECK(store->get({5, 1})->bytes == chunk);
   CHECK(store->get({5, 2}).code() == errc::not_found);
   CHECK(store->stats().chunks == 2);
@@ -270,7 +278,7 @@ TEST_CASE("storage: a write failing mid-batch fails the whole batch and cuts the
   // A write buffer of two blocks: a batch larger than that is written before commit.
   auto store = open_store(dir.path(), 0, uint64_t{1} << 30, 2 * block);
   REQUIRE(store->append({6, 0}, pattern(1000, 'a')).ok());
-  REQUIRE(store->commit().ok());
+  REQUIRE(store->commit(t0).ok());
   uint64_t committed_size = block;
   REQUIRE(std::filesystem::file_size(segment0(dir.path())) == committed_size);
 
@@ -283,7 +291,7 @@ TEST_CASE("storage: a write failing mid-batch fails the whole batch and cuts the
     fits = store->append({6, 1}, pattern(1000, 'b'));    // packed, not written
     fails = store->append({6, 2}, pattern(10000, 'c'));  // fills the buffer: written
     after = store->append({6, 3}, pattern(10, 'd'));
-    committed = store->commit();
+    committed = store->commit(t0);
   }
   CHECK(fits.ok());
   CHECK(fails.code() == errc::io_error);
@@ -293,7 +301,7 @@ TEST_CASE("storage: a write failing mid-batch fails the whole batch and cuts the
   CHECK(store->get({6, 1}).code() == errc::not_found);
   // The next batch works again.
   REQUIRE(store->append({6, 4}, "recovered").ok());
-  REQUIRE(store->commit().ok());
+  REQUIRE(store->commit(t0).ok());
   CHECK(store->get({6, 4})->bytes == "recovered");
   CHECK(store->get({6, 0})->bytes == pattern(1000, 'a'));
 }
@@ -302,7 +310,7 @@ TEST_CASE("storage: a write failing at commit fails the batch and the next batch
   test::temp_dir dir;
   auto store = open_store(dir.path());
   REQUIRE(store->append({6, 0}, pattern(1000, 'a')).ok());
-  REQUIRE(store->commit().ok());
+  REQUIRE(store->commit(t0).ok());
   uint64_t committed_size = block;
 
   result<batch_receipt> committed = batch_receipt{};
@@ -310,14 +318,14 @@ TEST_CASE("storage: a write failing at commit fails the batch and the next batch
     file_size_limit limit(committed_size + block);
     REQUIRE(store->append({6, 1}, pattern(1000, 'b')).ok());
     REQUIRE(store->append({6, 2}, pattern(6000, 'c')).ok());  // the batch needs two blocks
-    committed = store->commit();
+    committed = store->commit(t0);
   }
   CHECK(committed.code() == errc::io_error);
   CHECK(std::filesystem::file_size(segment0(dir.path())) == committed_size);
   CHECK(store->get({6, 1}).code() == errc::not_found);
   CHECK(store->get({6, 2}).code() == errc::not_found);
   REQUIRE(store->append({6, 3}, pattern(5000, 'd')).ok());
-  REQUIRE(store->commit().ok());
+  REQUIRE(store->commit(t0).ok());
   CHECK(store->get({6, 3})->bytes == pattern(5000, 'd'));
   CHECK(store->get({6, 0})->bytes == pattern(1000, 'a'));
   CHECK(store->stats().chunks == 2);
@@ -329,7 +337,7 @@ TEST_CASE("storage: segments roll over at segment_bytes_max and every chunk stay
     auto store = open_store(dir.path(), 0, 10000);
     for (uint32_t i = 0; i < 6; ++i)
       REQUIRE(store->append({8, i}, pattern(4000, char('a' + i))).ok());
-    REQUIRE(store->commit().ok());
+    REQUIRE(store->commit(t0).ok());
     for (uint32_t i = 0; i < 6; ++i)
       CHECK(store->get({8, i})->bytes == pattern(4000, char('a' + i)));
   }
@@ -346,4 +354,91 @@ TEST_CASE("storage: opening a data dir that cannot be created fails with a clear
   REQUIRE_FALSE(store.ok());
   CHECK(store.code() == errc::io_error);
   CHECK(store.err().message.find("/proc/cairn-cannot-exist") != std::string::npos);
+}
+
+TEST_CASE("storage: scan lists committed chunks after a key, in key order, with commit times") {
+  test::temp_dir dir;
+  {
+    auto store = open_store(dir.path());
+    REQUIRE(store->append({9, 1}, "b").ok());
+    REQUIRE(store->append({2, 7}, "a").ok());
+    REQUIRE(store->append({uint64_t{1} << 40, 0}, "big id").ok());  // sorts by number
+    REQUIRE(store->commit(100).ok());
+    REQUIRE(store->append({9, 0}, "c").ok());
+    REQUIRE(store->append({2, 7}, "a again").ok());  // a rewrite takes the new time
+    REQUIRE(store->commit(200).ok());
+    REQUIRE(store->append({5, 5}, "staged").ok());  // not committed: not listed
+    auto all = store->scan({}, 10);
+    REQUIRE(all.ok());
+    CHECK(*all == std::vector<stored_chunk_info>{
+                      {{2, 7}, 200}, {{9, 0}, 200}, {{9, 1}, 100}, {{uint64_t{1} << 40, 0}, 100}});
+  }
+  auto store = open_store(dir.path());  // times survive a reopen
+  auto page = store->scan({2, 7}, 2);
+  REQUIRE(page.ok());
+  CHECK(*page == std::vector<stored_chunk_info>{{{9, 0}, 200}, {{9, 1}, 100}});
+  CHECK(store->scan({3, 0}, 1)->front().key == chunk_key{9, 0});
+  CHECK(store->scan({uint64_t{1} << 40, 0}, 10)->empty());
+  store->remove({9, 0});
+  REQUIRE(store->commit(300).ok());
+  CHECK(store->scan({2, 7}, 1)->front().key == chunk_key{9, 1});
+}
+
+namespace {
+
+// Writes an index record in the layout from before commit times: a ChunkIndexRecord of
+// three data words (segment, length | offset | crc) and no commitMs.
+void put_old_index_record(const std::string& index_dir, const chunk_key& key, uint32_t segment,
+                          uint64_t offset, uint32_t length, uint32_t crc) {
+  capnp::MallocMessageBuilder message;
+  auto root = message.getRoot<capnp::AnyPointer>().initAsAnyStruct(3, 0);
+  auto data = root.getDataSection();
+  auto put = [&](size_t at, uint64_t v, size_t bytes) {
+    for (size_t i = 0; i < bytes; ++i) data[at + i] = static_cast<capnp::byte>(v >> (8 * i));
+  };
+  put(0, segment, 4);
+  put(4, length, 4);
+  put(8, offset, 8);
+  put(16, crc, 4);
+  auto words = capnp::messageToFlatArray(message);
+  auto bytes = words.asBytes();
+
+  unsigned char k[12];
+  for (int i = 0; i < 8; ++i) k[i] = static_cast<unsigned char>(key.file >> (56 - 8 * i));
+  for (int i = 0; i < 4; ++i) k[8 + i] = static_cast<unsigned char>(key.index >> (24 - 8 * i));
+  MDB_env* env = nullptr;
+  REQUIRE(mdb_env_create(&env) == 0);
+  REQUIRE(mdb_env_set_mapsize(env, uint64_t{64} << 20) == 0);
+  REQUIRE(mdb_env_open(env, index_dir.c_str(), MDB_NOTLS, 0644) == 0);
+  MDB_txn* txn = nullptr;
+  REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
+  MDB_dbi dbi = 0;
+  REQUIRE(mdb_dbi_open(txn, nullptr, 0, &dbi) == 0);
+  MDB_val kv{sizeof(k), k};
+  MDB_val v{bytes.size(), const_cast<capnp::byte*>(bytes.begin())};
+  REQUIRE(mdb_put(txn, dbi, &kv, &v, 0) == 0);
+  REQUIRE(mdb_txn_commit(txn) == 0);
+  mdb_env_close(env);
+}
+
+}  // namespace
+
+TEST_CASE("storage: an index record from before commit times reads back with time 0") {
+  test::temp_dir dir;
+  auto bytes = pattern(3000, 'o');
+  {
+    auto store = open_store(dir.path());
+    REQUIRE(store->append({14, 0}, bytes).ok());
+    REQUIRE(store->append({14, 1}, "new").ok());
+    REQUIRE(store->commit(5000).ok());
+  }
+  // {14, 0}'s record is at the start of segment 0; rewrite its index entry the old way.
+  put_old_index_record(dir.path() + "/index", {14, 0}, 0, 0, 3000,
+                       crc32c(bytes.data(), bytes.size()));
+  auto store = open_store(dir.path());
+  auto page = store->scan({}, 10);
+  REQUIRE(page.ok());
+  CHECK(*page == std::vector<stored_chunk_info>{{{14, 0}, 0}, {{14, 1}, 5000}});
+  CHECK(store->get({14, 0})->bytes == bytes);  // the rest of the old record still reads
+  CHECK(store->stats().chunks == 2);
 }

@@ -77,7 +77,11 @@ int main(int argc, char** argv) {
   app.add_option("--hosts", opt.hosts, "simulated hosts (at least 3)")->capture_default_str();
   app.add_option("--duration", duration_text, "simulated chaos phase: 300s, 10m, 1h")
       ->capture_default_str();
-  app.add_option("--workload", opt.workload, "operation mix: mixed")->capture_default_str();
+  app.add_option("--workload", opt.workload,
+                 "mixed: put/get/rm/mv/ls, renames within a directory; xshard: mixed plus "
+                 "renames across directories (meta shards), not atomic yet")
+      ->check(CLI::IsMember({"mixed", "xshard"}))
+      ->capture_default_str();
   app.add_option("--faults", faults, "swarm (the seed draws fault rates) or none")
       ->check(CLI::IsMember({"swarm", "none"}))
       ->capture_default_str();

@@ -25,6 +25,13 @@ error abandon(local_cluster& partial, registry& reg, error why) {
   return why;
 }
 
+// Where each shard runs, by shard id.
+std::vector<host_id> shard_hosts(const cluster_config& cfg) {
+  std::vector<host_id> out;
+  for (shard_id s = 0; s < cfg.shards; ++s) out.push_back(cfg.shard_host(s));
+  return out;
+}
+
 }  // namespace
 
 storage_node_options storage_options(const cluster_config& cfg, const host_config& h) {
@@ -34,6 +41,10 @@ storage_node_options storage_options(const cluster_config& cfg, const host_confi
   o.capacity_bytes = h.capacity_bytes;
   o.group_commit_max = cfg.group_commit_max;
   o.frame_bytes_max = cfg.effective_frame_bytes_max();
+  // The orphan scan asks each chunk's home meta shard, wherever it runs.
+  o.shard_hosts = shard_hosts(cfg);
+  o.orphan_grace_ms = cfg.orphan_grace_ms;
+  o.scan_interval_ms = cfg.orphan_scan_interval_ms;
   return o;
 }
 
@@ -50,6 +61,9 @@ meta_shard_options meta_options(const cluster_config& cfg, shard_id s, uint64_t 
   o.storage_hosts = storage_hosts(cfg);
   o.group_commit_max = cfg.group_commit_max;
   o.frame_bytes_max = cfg.effective_frame_bytes_max();
+  o.pending_ttl_ms = cfg.pending_ttl_ms;
+  // The entry's shard drops a removed file's inode on its home shard itself.
+  o.shard_hosts = shard_hosts(cfg);
   // Meta shards run on the scheduler: their commits are short, and a detached
   // actor costs a thread wake-up per message (4 KiB puts: ~3.2k -> ~4.8k ops/s).
   // Storage nodes stay detached: a batch of large appends would hold a worker.

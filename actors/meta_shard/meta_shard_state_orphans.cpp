@@ -1,0 +1,72 @@
+// meta_shard_state: orphans. Pending inodes past their ttl (through the pending index),
+// the drop outbox's acknowledgements, and chunkCheck for a storage node's orphan scan.
+#include "actors/meta_shard/meta_shard_state.hpp"
+#include "actors/meta_shard/meta_state_try.hpp"
+
+namespace cairn {
+
+result<bool> meta_shard_state::pending_expiry_due(meta_txn& txn, int64_t now_ms) {
+  auto due = txn.scan_pending(now_ms - cfg_.pending_ttl_ms, 1);
+  if (!due) return due.err();
+  return !due->empty();
+}
+
+// Drops, as inodeDrop does, the oldest pending inodes past the ttl, at most
+// pending_expire_max. An index entry without its pending inode is removed alone.
+result<pending_expire_reply> meta_shard_state::expire_pending(meta_txn& txn, int64_t now_ms) {
+  auto due = txn.scan_pending(now_ms - cfg_.pending_ttl_ms, cfg_.pending_expire_max);
+  if (!due) return due.err();
+  pending_expire_reply out;
+  for (auto& key : *due) {
+    auto inode = txn.get_inode(key.file);
+    if (!inode) return inode.err();
+    if (inode->has_value() && (*inode)->state == inode_state::pending &&
+        (*inode)->created_ms == key.created_ms) {
+      META_TRY(drop_inode(txn, **inode, now_ms));
+      ++out.expired;
+    } else {
+      META_TRY(txn.delete_pending(key));
+    }
+  }
+  return out;
+}
+
+// Whether `q.host` should keep its copy: the inode is here and names that host for the
+// chunk (pending: among its placement targets, all `missing`; committed: among its
+// replicas, whatever their state). A chunk of an unknown inode, or past its last chunk,
+// is unreferenced.
+result<chunk_referenced_reply> meta_shard_state::chunk_check(meta_txn& txn,
+                                                             const chunk_referenced_request& q) {
+  if (home_shard(q.file_id) != cfg_.shard)
+    return error{errc::invalid_argument, "file " + std::to_string(q.file_id) +
+                                             " does not live on shard " +
+                                             std::to_string(cfg_.shard)};
+  auto inode = txn.get_inode(q.file_id);
+  if (!inode) return inode.err();
+  if (!inode->has_value() || q.index >= (*inode)->chunks.size())
+    return chunk_referenced_reply{false};
+  auto& chunk = (*inode)->chunks[q.index];
+  return chunk_referenced_reply{chunk.find_replica(q.host) != nullptr};
+}
+
+result<drop_done_reply> meta_shard_state::drop_done(meta_txn& txn, const drop_done_request& q) {
+  META_TRY(txn.delete_drop_outbox(q.file));
+  return drop_done_reply{};
+}
+
+// Every inode is read once: only for a store whose pending inodes were never indexed.
+status meta_shard_state::index_pending(meta_txn& txn) {
+  constexpr size_t page = 1024;
+  std::optional<inode_id> after;
+  for (;;) {
+    auto inodes = txn.scan_inodes(after, page);
+    if (!inodes) return inodes.err();
+    for (auto& inode : *inodes)
+      if (inode.state == inode_state::pending)
+        META_TRY(txn.put_pending({inode.created_ms, inode.id}));
+    if (inodes->size() < page) return ok_status();
+    after = inodes->back().id;
+  }
+}
+
+}  // namespace cairn
