@@ -26,8 +26,9 @@ namespace cairn {
 template <class Waiter>
 class duplicate_filter {
  public:
-  duplicate_filter(int64_t window_ms, size_t answered_max)
-      : window_ms_(window_ms), answered_max_(answered_max) {}
+  // Keeps at most `answered_max` answers and `answered_bytes_max` bytes of them.
+  duplicate_filter(int64_t window_ms, size_t answered_max, size_t answered_bytes_max = 64u << 20)
+      : window_ms_(window_ms), answered_max_(answered_max), bytes_max_(answered_bytes_max) {}
 
   enum class seen { first, running, answered };
   struct verdict {
@@ -56,8 +57,12 @@ class duplicate_filter {
       waiting = std::move(r->second);
       running_.erase(r);
     }
-    if (answered_.emplace(k, reply).second) order_.emplace_back(now_ms, k);
-    while (answered_.size() > answered_max_) pop_oldest();
+    if (answered_.emplace(k, reply).second) {
+      order_.emplace_back(now_ms, k);
+      bytes_ += reply.size();
+    }
+    while (!order_.empty() && (answered_.size() > answered_max_ || bytes_ > bytes_max_))
+      pop_oldest();
     return waiting;
   }
 
@@ -71,7 +76,9 @@ class duplicate_filter {
             static_cast<uint16_t>(h.kind)};
   }
   void pop_oldest() {
-    answered_.erase(order_.front().second);
+    auto it = answered_.find(order_.front().second);
+    bytes_ -= it->second.size();
+    answered_.erase(it);
     order_.pop_front();
   }
   void expire(int64_t now_ms) {
@@ -80,6 +87,8 @@ class duplicate_filter {
 
   int64_t window_ms_;
   size_t answered_max_;
+  size_t bytes_max_;
+  size_t bytes_ = 0;
   std::map<key, std::vector<Waiter>> running_;
   std::map<key, std::string> answered_;
   std::deque<std::pair<int64_t, key>> order_;  // answered_, oldest first

@@ -82,7 +82,9 @@ struct LinkRequest {
   kind @2 :EntryKind;
   id @3 :UInt64;
 }
-struct LinkReply {}
+struct LinkReply {
+  created @0 :Bool;           # false: the name already held this entry (a repeated link)
+}
 
 struct UnlinkRequest {
   parentId @0 :UInt64;

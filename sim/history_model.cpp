@@ -32,7 +32,7 @@ void history_model::add(const std::string& path, version_id v, op_id op, int64_t
   auto renames = renames_from_.find(path);
   if (renames == renames_from_.end()) return;
   for (auto r : std::set<op_id>(renames->second))
-    if (r != op) add(ops_.at(r).to, v, r, now);
+    if (r != op && (v != no_file || dangling_renames_)) add(ops_.at(r).to, v, r, now);
 }
 
 history_model::op_id history_model::begin_put(const std::string& path, version_id v, int64_t now) {
@@ -60,10 +60,9 @@ history_model::op_id history_model::begin_rename(const std::string& from, const 
 }
 
 void history_model::carry(const op_state& rename, op_id op, int64_t now) {
-  // "No file" moves too: a rename of a name whose inode is gone leaves a name without
-  // a file at the destination, which reads as no file.
   std::vector<version_id> moving;
-  for (auto& [v, c] : paths_[rename.path].candidates) moving.push_back(v);
+  for (auto& [v, c] : paths_[rename.path].candidates)
+    if (v != no_file || dangling_renames_) moving.push_back(v);
   for (auto v : moving) add(rename.to, v, op, now);
 }
 

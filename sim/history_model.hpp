@@ -57,9 +57,14 @@ const char* to_string(read_verdict v);
 class history_model {
  public:
   using op_id = uint64_t;
+  // dangling_renames: a rename may move a name whose file is gone (cross-shard renames
+  // are not atomic), so "no file" travels with renames too. Off, a rename of an
+  // existing file that leaves no file at its destination is a lost write.
+  explicit history_model(bool dangling_renames = false) : dangling_renames_(dangling_renames) {}
+
   // How long after a write ended without an answer it may still take effect.
-  // The simulated network holds a message at most ~8 s (clog plus latency tail) and
-  // the client gives up after 5 s; 20 s covers both with room.
+  // The simulated network holds a message at most ~9 s (a 7.5 s clog plus a latency
+  // tail scaled up to 1.5 s) and the client gives up after 5 s; 20 s covers both.
   static constexpr int64_t unknown_horizon_us = 20'000'000;
 
   void define_version(version_id v, content c);
@@ -116,6 +121,7 @@ class history_model {
   // The versions of `path` whose bytes are `got` (nullopt: no file).
   std::vector<version_id> matching(const path_state& p, const std::optional<content>& got) const;
 
+  bool dangling_renames_;
   std::map<std::string, path_state> paths_;
   std::map<std::pair<uint64_t, uint32_t>, std::vector<version_id>> by_content_;
   std::map<op_id, op_state> ops_;

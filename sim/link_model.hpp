@@ -14,7 +14,7 @@
 //     so tail values crowd near 2 * median and thin out towards max (if
 //     2 * median >= max, the tail is just max).
 // The median of all delays is therefore latency_us_median, and none exceeds
-// latency_us_max.
+// latency_us_max — before a link's latency scale (set_latency_scale) multiplies it.
 //
 // Reordering is not a separate knob: delays are independent, so two messages on the
 // same link sent at t1 < t2 arrive swapped whenever t1 + d1 > t2 + d2. There is no

@@ -30,12 +30,12 @@ struct nic_state {
   host_id host = 0;
   uint64_t next_id = 1;
   std::map<uint64_t, in_flight> flying;
-  // Promises of lost messages: never answered, so the sender's timeout decides.
-  std::vector<caf::response_promise> lost;
   static inline const char* name = "sim_nic";
 };
 
 using nic_actor = caf::stateful_actor<nic_state>;
+
+constexpr auto role_answer_timeout = std::chrono::seconds(120);
 
 uint64_t incarnation_of(const sim_network& net, host_id h) {
   auto it = net.incarnation.find(h);
@@ -62,8 +62,7 @@ void launch(nic_actor* self, host_id from, host_id to, in_flight msg) {
                    msg.header.destination.actor);
   if (fate.delays.empty()) {
     ++net.counters.dropped;
-    if (msg.answer) st.lost.push_back(std::move(msg.promise));
-    return;
+    return;  // the promise goes unanswered: the sender's own timeout decides
   }
   // Extra copies of a request are delivered too, but only the first one's reply goes
   // back (a reply duplicated on the wire would be discarded by its receiver anyway).
@@ -89,7 +88,6 @@ void reply_back(nic_actor* self, in_flight req, std::string reply) {
   if (!req.answer) return;  // the reply to a duplicate
   if (!host_alive(net, self->state.host, req.incarnation)) {
     ++net.counters.host_down;
-    self->state.lost.push_back(std::move(req.promise));
     return;
   }
   ++net.counters.replies;
@@ -115,7 +113,6 @@ void arrive(nic_actor* self, uint64_t id) {
   }
   if (!host_alive(net, st.host, msg.incarnation)) {
     ++net.counters.host_down;
-    if (msg.answer) st.lost.push_back(std::move(msg.promise));
     return;
   }
   auto& dest = msg.header.destination;
@@ -126,12 +123,13 @@ void arrive(nic_actor* self, uint64_t id) {
   }
   auto frame = std::move(msg.frame);
   auto shared = std::make_shared<in_flight>(std::move(msg));
-  self->request(target->second, caf::infinite, envelope_atom::value, std::move(frame))
+  // Roles answer well within this (their own holds last seconds); a role killed while
+  // holding the request never answers, and the timeout ends the wait.
+  self->request(target->second, role_answer_timeout, envelope_atom::value, std::move(frame))
       .then([self, shared](std::string& reply) { reply_back(self, std::move(*shared), reply); },
-            [self, shared](caf::error&) {
-              // The actor died with the request: the host crashed under it.
+            [self](caf::error&) {
+              // The role died with the request: its host crashed under it.
               ++self->state.net->counters.host_down;
-              if (shared->answer) self->state.lost.push_back(std::move(shared->promise));
             });
 }
 
@@ -148,13 +146,19 @@ caf::behavior nic(nic_actor* self, sim_network* net, host_id host) {
           return caf::make_error(caf::sec::unexpected_message);
         }
         ++net.counters.requests;
+        auto promise = self->make_response_promise();
+        // A host that is down accepts nothing (a TCP connect to it would fail); what was
+        // sent before its crash is dropped on arrival by the incarnation check.
+        if (net.down.count(st.host)) {
+          ++net.counters.host_down;
+          return promise;
+        }
         in_flight msg;
         msg.header = opened.value()->header();
         msg.frame = std::move(*opened.value()).take_frame();
         msg.answer = true;
         msg.incarnation = incarnation_of(net, st.host);
-        msg.promise = self->make_response_promise();
-        auto promise = msg.promise;
+        msg.promise = promise;
         launch(self, msg.header.source.host, st.host, std::move(msg));
         return promise;
       },

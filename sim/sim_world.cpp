@@ -42,10 +42,9 @@ sim_us sim_world::next_timer() const {
 
 void sim_world::advance_to(sim_us t) {
   auto now_us = now();
-  if (t > now_us)
-    sched_->advance_time(std::chrono::microseconds(t - now_us));
-  else
-    sched_->trigger_timeouts();  // timers due now (or rounded below a microsecond)
+  // advance_time(0) fires exactly the timers due now (trigger_timeouts() would fire
+  // every pending timer and jump the clock to the last one).
+  sched_->advance_time(std::chrono::microseconds(std::max<sim_us>(0, t - now_us)));
 }
 
 bool sim_world::run_one() {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 
 #include "actors/client/client_actor.hpp"
@@ -338,7 +339,8 @@ result<sim_report> run_simulation(const sim_options& opt) {
 
   trace_log trace(opt.trace_path);
   if (!trace.ok()) return error{errc::io_error, "cannot write the trace to " + opt.trace_path};
-  history_model model;
+  // Cross-shard renames (xshard) can move a name whose file is gone.
+  history_model model(opt.workload == "xshard");
   registry reg;
   rng root(opt.seed);
   {
@@ -346,16 +348,22 @@ result<sim_report> run_simulation(const sim_options& opt) {
     sim_network net(world, link_model(quiet(swarm->net)), root.derive("network"), trace);
     spread_latencies(net.links, cfg, root.derive("network.links"));
     sim_cluster cluster(world.system(), reg, net, cfg, opt.seed);
-    if (auto st = cluster.start(); !st) return st.err();
-    auto c = spawn_clients(world, reg, cfg, opt.seed);
-    auto stop_all = [&] {
+    client_handles c;
+    // On every way out of this block: stop clients, roles and NICs and let them exit
+    // while the network they point at still exists (it is destroyed before the world).
+    struct stopper {
+      std::function<void()> stop;
+      ~stopper() { stop(); }
+    } stop_all_on_exit{[&] {
       for (auto& a : c.actors) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
       for (auto& l : c.links) caf::anon_send(l, stop_atom::value);
+      c = {};
       cluster.stop();
       world.run_until_idle(INT64_MAX);
-    };
+    }};
+    if (auto st = cluster.start(); !st) return st.err();
+    c = spawn_clients(world, reg, cfg, opt.seed);
     if (auto st = fetch_maps(world, c); !st) {
-      stop_all();
       return st.err();
     }
     workload_config wc;
@@ -367,7 +375,6 @@ result<sim_report> run_simulation(const sim_options& opt) {
     wl.setup([&](bool ok) { ready = ok; });
     if (!run_while(world, world.now() + 60 * second, [&] { return ready.has_value(); }) ||
         !*ready) {
-      stop_all();
       return error{errc::internal, "the workload's directories could not be created"};
     }
 
@@ -391,7 +398,6 @@ result<sim_report> run_simulation(const sim_options& opt) {
       if (next == end) break;
       if (fault_at == next) {
         if (auto st = faults.apply(plan[next_fault++]); !st) {
-          stop_all();
           return st.err();
         }
         continue;
@@ -404,7 +410,6 @@ result<sim_report> run_simulation(const sim_options& opt) {
     // settles, then every path is read once more and the disks are audited.
     bugs_on.reset();
     if (auto st = faults.heal_all(); !st) {
-      stop_all();
       return st.err();
     }
     trace.record(world.now(), "quiet", {});
@@ -424,7 +429,6 @@ result<sim_report> run_simulation(const sim_options& opt) {
     report.net = net.counters;
     report.links = net.links.counters();
     report.ops = wl.stats();
-    stop_all();
   }
   report.trace_hash = trace.hash();
   report.trace_events = trace.events();

@@ -64,10 +64,13 @@ class get_operation : public std::enable_shared_from_this<get_operation> {
 
   void try_replica(uint32_t index, std::vector<host_id> order, size_t attempt) {
     if (attempt == order.size()) {
+      // The file exists: a chunk missing on the replica tried last is not the file
+      // being absent, so not_found is reported as unavailable (corrupt stays corrupt).
+      auto code = last_error_.code;
+      if (code == errc::ok || code == errc::not_found) code = errc::unavailable;
       return finish(
-          error{last_error_.code == errc::ok ? errc::unavailable : last_error_.code,
-                path_ + ": no replica of chunk " + std::to_string(index) + " could be read" +
-                    (last_error_.message.empty() ? "" : " (" + last_error_.message + ")")});
+          error{code, path_ + ": no replica of chunk " + std::to_string(index) + " could be read" +
+                          (last_error_.message.empty() ? "" : " (" + last_error_.message + ")")});
     }
     host_id host = order[attempt];
     ctx_->call(

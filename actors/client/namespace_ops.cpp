@@ -79,8 +79,9 @@ shard_id shard_for_new_dir(const cluster_map& map, inode_id parent, const std::s
   return static_cast<shard_id>(h % map.shard_count());
 }
 
+// Whether the link made the name (false: the name already held this entry).
 void link_entry(const context_ptr& ctx, uint64_t trace, inode_id parent, const std::string& name,
-                entry_kind kind, inode_id id, callback<unit> cb) {
+                entry_kind kind, inode_id id, callback<bool> cb) {
   ctx->call(
       ctx->map().meta_address_for(parent), MessageKind::LINK_REQUEST, trace,
       [&](envelope_builder& b) {
@@ -90,7 +91,11 @@ void link_entry(const context_ptr& ctx, uint64_t trace, inode_id parent, const s
         p.setKind(to_wire(kind));
         p.setId(id);
       },
-      [cb](result<reply> r) { deliver<unit>(r, cb, no_payload); });
+      [cb](result<reply> r) {
+        deliver<bool>(r, cb, [](const envelope_reader& env) {
+          return env.payload<wire::LinkReply>().getCreated();
+        });
+      });
 }
 
 struct unlink_result {
@@ -135,7 +140,7 @@ void create_dir(const context_ptr& ctx, uint64_t trace, inode_id parent, const s
         });
         if (!id) return cb(id.err());
         inode_id dir = *id;
-        link_entry(ctx, trace, parent, name, entry_kind::directory, dir, [=](result<unit> linked) {
+        link_entry(ctx, trace, parent, name, entry_kind::directory, dir, [=](result<bool> linked) {
           if (linked) return cb(dir);
           // The name was taken: the unlinked marker would be an orphan, remove it.
           ctx->call(
@@ -482,12 +487,15 @@ void move_path(const context_ptr& ctx, const std::string& src, const std::string
       // longer points at the entry (a concurrent rm or mv took it), take the new link
       // back: it would be a second name for a moved entry or a name for a dropped inode.
       // Not atomic: docs/architecture.md ("Known gaps") says what can still go wrong.
-      link_entry(ctx, trace, *dst_parent, dst_name, entry.kind, entry.id, [=](result<unit> linked) {
+      link_entry(ctx, trace, *dst_parent, dst_name, entry.kind, entry.id, [=](result<bool> linked) {
         if (!linked) return cb(linked.err());
+        bool created = *linked;
         unlink_entry(
             ctx, trace, src_parent, entry.name, entry.id, true, [=](result<unlink_result> u) {
               if (u) return cb(unit{});
-              if (u.code() != errc::not_found) return cb(u.err());
+              // Only a link this move made is taken back: an existing one belongs to a
+              // concurrent move of the same entry that may have been acknowledged.
+              if (u.code() != errc::not_found || !created) return cb(u.err());
               unlink_entry(
                   ctx, trace, *dst_parent, dst_name, entry.id, true,
                   [cb, u, dst](result<unlink_result> back) {

@@ -86,7 +86,9 @@ void write(envelope_builder& b, const lookup_reply& r) {
 void write(envelope_builder& b, const dir_create_reply& r) {
   b.init_payload<wire::DirCreateReply>().setDirId(r.dir_id);
 }
-void write(envelope_builder& b, const link_reply&) { b.init_payload<wire::LinkReply>(); }
+void write(envelope_builder& b, const link_reply& r) {
+  b.init_payload<wire::LinkReply>().setCreated(r.created);
+}
 void write(envelope_builder& b, const unlink_reply& r) {
   auto p = b.init_payload<wire::UnlinkReply>();
   p.setKind(static_cast<wire::EntryKind>(r.kind));

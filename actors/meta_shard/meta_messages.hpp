@@ -36,7 +36,9 @@ struct link_request {
   entry_kind kind{};
   inode_id id = 0;
 };
-struct link_reply {};
+struct link_reply {
+  bool created = true;  // false: the name already held this entry (a repeated link)
+};
 
 struct unlink_request {
   inode_id parent_id = 0;

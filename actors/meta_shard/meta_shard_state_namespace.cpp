@@ -114,7 +114,7 @@ result<link_reply> meta_shard_state::link(meta_txn& txn, const link_request& q) 
   auto e = txn.get_entry(q.parent_id, q.name);
   if (!e) return e.err();
   if (e->has_value()) {
-    if (**e == wanted) return link_reply{};  // a retry of the same link
+    if (**e == wanted) return link_reply{false};  // a retry of the same link, or another mover's
     return error{errc::already_exists, quoted(q.name) + " exists in " + dir_text(q.parent_id)};
   }
   META_TRY(txn.put_entry(q.parent_id, q.name, wanted));

@@ -41,6 +41,12 @@ result<chunk_referenced_reply> meta_shard_state::chunk_check(meta_txn& txn,
     return error{errc::invalid_argument, "file " + std::to_string(q.file_id) +
                                              " does not live on shard " +
                                              std::to_string(cfg_.shard)};
+  // An id this shard has never handed out means its metadata is older than the chunk
+  // (a restored or wrong volume): answering "no" would make every node delete data.
+  if ((q.file_id & counter_max) >= ids_.durable_ceiling())
+    return error{errc::unavailable, "file " + std::to_string(q.file_id) + " is beyond shard " +
+                                        std::to_string(cfg_.shard) +
+                                        "'s id ceiling: its metadata looks older than the chunk"};
   auto inode = txn.get_inode(q.file_id);
   if (!inode) return inode.err();
   if (!inode->has_value() || q.index >= (*inode)->chunks.size())

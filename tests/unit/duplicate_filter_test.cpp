@@ -51,3 +51,13 @@ TEST_CASE("duplicate filter: answers are forgotten after the window and beyond t
   CHECK(f.arrive(request(3), 10, 0).state == filter::seen::answered);
   CHECK(f.arrive(request(3), 1000, 0).state == filter::seen::first);  // window passed
 }
+
+TEST_CASE("duplicate filter: cached answers are bounded in bytes too") {
+  filter f(60000, 100, 10);
+  f.arrive(request(1), 0, 0);
+  f.answer(request(1), std::string(6, 'a'), 0);
+  f.arrive(request(2), 0, 0);
+  f.answer(request(2), std::string(6, 'b'), 0);
+  CHECK(f.answered() == 1);
+  CHECK(f.arrive(request(2), 1, 0).state == filter::seen::answered);
+}

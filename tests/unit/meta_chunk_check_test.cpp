@@ -60,10 +60,17 @@ TEST_CASE("chunkCheck: a committed inode wants its chunk on each listed replica,
 
 TEST_CASE("chunkCheck: an unknown or dropped inode wants nothing; another shard's id is refused") {
   meta_fixture f;
-  CHECK_FALSE(referenced(f, make_inode_id(0, 424242), 0, 1));
   auto file = f.put_file(root_dir_id, "f", 10, 3);
+  CHECK_FALSE(referenced(f, file + 1, 0, 1));  // below the ceiling, never created
   CHECK(referenced(f, file, 0, 1));
   f.ok<unlink_reply>(unlink_request{root_dir_id, "f", 0, false});
   CHECK_FALSE(referenced(f, file, 0, 1));
   CHECK(check(f, make_inode_id(1, 10), 0, 1).code() == errc::invalid_argument);
+}
+
+TEST_CASE("chunkCheck: an id above the durable ceiling is refused, never answered 'no'") {
+  // Metadata older than the chunk (a restored volume) must not make nodes delete data.
+  meta_fixture f;
+  auto out = check(f, make_inode_id(0, counter_max - 1), 0, 1);
+  CHECK(out.code() == errc::unavailable);
 }

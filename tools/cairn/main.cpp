@@ -109,7 +109,10 @@ int main(int argc, char** argv) {
   caf::actor_system sys{cfg};
   client_options copt;
   copt.request_timeout_ms = timeout_ms;
-  copt.seed = std::random_device{}();
+  // 64 random bits: trace ids come from this seed, and meta shards tell a resent write
+  // from another client's by (correlation id, trace id), correlation ids starting at 1.
+  std::random_device device;
+  copt.seed = (uint64_t{device()} << 32) ^ device();
 
   if (bench->parsed()) {
     auto size = parse_size(size_text);
