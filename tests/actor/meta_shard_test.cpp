@@ -333,7 +333,8 @@ TEST_CASE("a pending inode past its ttl is dropped by the shard's tick") {
   auto late = open_reply(f.call(commit_all(*created, 2048, 2)).value());
   REQUIRE(late->kind() == wire::MessageKind::ERROR_REPLY);
   CHECK(read_error_reply(*late).code == errc::not_found);
-  auto stats = open_reply(f.call(shard_stats()).value())->payload<wire::ShardStatsReply>();
+  auto stats_reply = open_reply(f.call(shard_stats()).value());  // the reader must outlive stats
+  auto stats = stats_reply->payload<wire::ShardStatsReply>();
   CHECK(stats.getStats().getPendingFiles() == 0);
   CHECK(stats.getStats().getGcPending() == 2);  // no storage node answers here
 }
