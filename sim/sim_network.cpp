@@ -35,7 +35,6 @@ struct nic_state {
 
 using nic_actor = caf::stateful_actor<nic_state>;
 
-
 uint64_t incarnation_of(const sim_network& net, host_id h) {
   auto it = net.incarnation.find(h);
   return it == net.incarnation.end() ? 0 : it->second;
