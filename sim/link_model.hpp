@@ -34,11 +34,9 @@
 
 #include "runtime/ids.hpp"
 #include "runtime/rng.hpp"
+#include "sim/sim_time.hpp"
 
 namespace cairn {
-
-// Simulated time in microseconds since the start of a run.
-using sim_us = int64_t;
 
 // The fixed delay of a message a host sends to itself.
 inline constexpr sim_us self_delay_us = 5;

@@ -10,10 +10,9 @@
 #include <memory>
 
 #include "runtime/rng.hpp"
+#include "sim/sim_time.hpp"
 
 namespace cairn {
-
-using sim_us = int64_t;  // simulated microseconds since the run started
 
 class sim_world {
  public:
