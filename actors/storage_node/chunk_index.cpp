@@ -57,6 +57,23 @@ error lmdb_error(int rc, const std::string& what) {
   return error{code, what + ": " + mdb_strerror(rc)};
 }
 
+// A read-only transaction with a cursor over the index, both closed when it goes.
+struct read_cursor {
+  MDB_txn* txn = nullptr;
+  MDB_cursor* cursor = nullptr;
+  status open(MDB_env* env, MDB_dbi dbi) {
+    if (int rc = mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn); rc != 0)
+      return lmdb_error(rc, "cannot begin a read txn");
+    if (int rc = mdb_cursor_open(txn, dbi, &cursor); rc != 0)
+      return lmdb_error(rc, "cannot open an index cursor");
+    return ok_status();
+  }
+  ~read_cursor() {
+    if (cursor) mdb_cursor_close(cursor);
+    if (txn) mdb_txn_abort(txn);
+  }
+};
+
 }  // namespace
 
 result<chunk_index> chunk_index::open(const std::string& dir, uint64_t map_bytes) {
@@ -159,14 +176,9 @@ result<index_apply_receipt> chunk_index::apply(const std::vector<index_op>& ops)
 
 status chunk_index::scan(
     const std::function<void(const chunk_key&, const index_entry&)>& fn) const {
-  MDB_txn* txn = nullptr;
-  if (int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn); rc != 0)
-    return lmdb_error(rc, "cannot begin a read txn");
-  MDB_cursor* cursor = nullptr;
-  if (int rc = mdb_cursor_open(txn, dbi_, &cursor); rc != 0) {
-    mdb_txn_abort(txn);
-    return lmdb_error(rc, "cannot open an index cursor");
-  }
+  read_cursor reader;
+  if (auto opened = reader.open(env_, dbi_); !opened) return opened.err();
+  MDB_cursor* cursor = reader.cursor;
   status out = ok_status();
   MDB_val k{}, v{};
   int rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST);
@@ -183,22 +195,15 @@ status chunk_index::scan(
     fn(decode_key(static_cast<const unsigned char*>(k.mv_data)), *entry);
   }
   if (out && rc != MDB_NOTFOUND) out = lmdb_error(rc, "index scan failed");
-  mdb_cursor_close(cursor);
-  mdb_txn_abort(txn);
   return out;
 }
 
 result<std::vector<stored_chunk_info>> chunk_index::list_after(const chunk_key& after,
                                                                size_t limit) const {
   CAIRN_ASSERT(limit > 0);
-  MDB_txn* txn = nullptr;
-  if (int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn); rc != 0)
-    return lmdb_error(rc, "cannot begin a read txn");
-  MDB_cursor* cursor = nullptr;
-  if (int rc = mdb_cursor_open(txn, dbi_, &cursor); rc != 0) {
-    mdb_txn_abort(txn);
-    return lmdb_error(rc, "cannot open an index cursor");
-  }
+  read_cursor reader;
+  if (auto opened = reader.open(env_, dbi_); !opened) return opened.err();
+  MDB_cursor* cursor = reader.cursor;
   unsigned char start[key_bytes];
   encode_key(after, start);
   MDB_val k{key_bytes, start}, v{};
@@ -211,8 +216,6 @@ result<std::vector<stored_chunk_info>> chunk_index::list_after(const chunk_key& 
     auto entry = decode_entry(v);
     out.push_back(stored_chunk_info{key, entry ? entry->commit_ms : 0});
   }
-  mdb_cursor_close(cursor);
-  mdb_txn_abort(txn);
   if (rc != 0 && rc != MDB_NOTFOUND) return lmdb_error(rc, "index scan failed");
   return out;
 }

@@ -112,19 +112,6 @@ std::string make_chunk_check_request(envelope_header header, const chunk_check_r
   return b.finish();
 }
 
-result<chunk_check_request> read_chunk_check_request(const envelope_reader& env) {
-  return guarded([&]() -> result<chunk_check_request> {
-    auto p = env.payload<wire::ChunkCheckRequest>();
-    return chunk_check_request{chunk_key{p.getFileId(), p.getIndex()}, p.getHost()};
-  });
-}
-
-std::string make_chunk_check_reply(const envelope_header& request, bool referenced) {
-  envelope_builder b(reply_header(request, wire::MessageKind::CHUNK_CHECK_REPLY));
-  b.init_payload<wire::ChunkCheckReply>().setReferenced(referenced);
-  return b.finish();
-}
-
 result<bool> read_chunk_check_reply(std::string frame) {
   auto env = envelope_reader::open(std::move(frame));
   if (!env) return env.err();

@@ -41,11 +41,9 @@ std::string make_chunk_get_request(envelope_header header, const chunk_key& key)
 std::string make_chunk_delete_request(envelope_header header, const chunk_key& key);
 std::string make_node_stats_request(envelope_header header);
 
-// The orphan check. The storage node builds the request and reads the reply; a meta
-// shard reads the request and builds the reply.
+// The orphan check: the storage node builds the request and reads the reply (the
+// meta shard's side is in actors/meta_shard/meta_codec).
 std::string make_chunk_check_request(envelope_header header, const chunk_check_request& check);
-result<chunk_check_request> read_chunk_check_request(const envelope_reader& env);
-std::string make_chunk_check_reply(const envelope_header& request, bool referenced);
 // `referenced` from a chunkCheckReply frame. Any other reply is an error: an
 // errorReply's own error, corrupt for another kind or an unreadable frame or payload.
 result<bool> read_chunk_check_reply(std::string frame);
