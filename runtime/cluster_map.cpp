@@ -16,12 +16,28 @@ const map_host* cluster_map::find_host(host_id id) const {
 cluster_map cluster_map::from_config(const cluster_config& cfg) {
   cluster_map m;
   m.epoch = 1;
-  for (auto& h : cfg.hosts) m.hosts.push_back({h.id, h.name, h.labels, true, h.storage});
+  for (auto& h : cfg.hosts) m.hosts.push_back({h.id, h.name, h.labels, host_state::up, h.storage});
   for (shard_id s = 0; s < cfg.shards; ++s) m.shard_hosts.push_back(cfg.shard_host(s));
   m.chunk_size = cfg.chunk_size;
   m.min_replicas = cfg.min_replicas;
   m.final_replicas = cfg.final_replicas;
   return m;
+}
+
+std::string to_string(host_state s) {
+  switch (s) {
+    case host_state::up:
+      return "up";
+    case host_state::suspect:
+      return "suspect";
+    case host_state::down:
+      return "down";
+    case host_state::out:
+      return "out";
+    case host_state::draining:
+      return "draining";
+  }
+  return "unknown";
 }
 
 address storage_address(host_id host) { return address{host, storage_actor_name}; }

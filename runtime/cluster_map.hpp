@@ -12,12 +12,30 @@
 
 namespace cairn {
 
+// A host's place in the membership; values equal wire::HostState's.
+//   up -> suspect (an observer's phi crossed the threshold) -> down (>= 2 observers
+//   agree) -> out (down for the out interval); any of them -> up when heartbeats are
+//   answered again. draining: decommissioned by an operator.
+enum class host_state : uint8_t { up = 0, suspect = 1, down = 2, out = 3, draining = 4 };
+
+std::string to_string(host_state s);
+
 struct map_host {
   host_id id = 0;
   std::string name;
   topology_labels labels;
-  bool up = true;
+  host_state state = host_state::up;
   bool storage = true;
+  int64_t since_ms = 0;  // when it entered `state` (coordinator clock)
+
+  // Answers requests: reads may go there.
+  bool reachable() const {
+    return state == host_state::up || state == host_state::suspect || state == host_state::draining;
+  }
+  // New replicas may be placed there.
+  bool placeable() const { return state == host_state::up || state == host_state::suspect; }
+  // Its replicas count toward a chunk's live replicas.
+  bool counts_replicas() const { return placeable(); }
 };
 
 struct cluster_map {

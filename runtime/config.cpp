@@ -72,6 +72,27 @@ status validate_orphan_gc(const cluster_config& c) {
   return ok_status();
 }
 
+status validate_membership(const cluster_config& c) {
+  if (c.heartbeat_interval_ms <= 0)
+    return error{errc::invalid_argument, "cluster.heartbeat_interval must be positive"};
+  if (c.observers == 0 || c.observers > 16)
+    return error{errc::invalid_argument, "cluster.observers must be 1..16"};
+  if (!(c.phi_threshold > 0 && c.phi_threshold < 1000))
+    return error{errc::invalid_argument, "cluster.phi_threshold must be in (0, 1000)"};
+  if (c.accusation_ttl_ms <= c.heartbeat_interval_ms)
+    return error{errc::invalid_argument,
+                 "cluster.accusation_ttl must exceed cluster.heartbeat_interval: observers "
+                 "repeat their accusations once per heartbeat interval"};
+  if (c.out_interval_ms <= 0)
+    return error{errc::invalid_argument, "cluster.out_interval must be positive"};
+  if (c.repair_inflight == 0)
+    return error{errc::invalid_argument, "cluster.repair_inflight must be positive"};
+  if (c.repair_bandwidth == 0 || c.scrub_rate == 0)
+    return error{errc::invalid_argument,
+                 "cluster.repair_bandwidth and cluster.scrub_rate must be positive"};
+  return ok_status();
+}
+
 status validate(cluster_config& c) {
   if (c.hosts.empty()) return error{errc::invalid_argument, "no [[hosts]] configured"};
   std::set<host_id> ids;
@@ -101,7 +122,8 @@ status validate(cluster_config& c) {
                  "envelope travel in one frame)"};
   if (c.shards < 1 || c.shards > 1024)
     return error{errc::invalid_argument, "shards must be between 1 and 1024"};
-  return validate_orphan_gc(c);
+  if (auto st = validate_orphan_gc(c); !st) return st;
+  return validate_membership(c);
 }
 
 // A misspelt key would otherwise be ignored silently and its default used.
@@ -186,12 +208,33 @@ result<cluster_config> parse_config(const std::string& text, const std::string& 
   if (auto st = reject_unknown_keys(t, {"cluster", "hosts"}, "the file", source); !st)
     return st.err();
   if (auto* ct = t["cluster"].as_table()) {
-    auto st = reject_unknown_keys(
-        *ct,
-        {"name", "data_dir", "listen", "chunk_size", "frame_bytes_max", "min_replicas",
-         "final_replicas", "shards", "request_timeout_ms", "group_commit_max", "connections_max",
-         "log_level", "pending_ttl", "orphan_grace", "orphan_scan_interval"},
-        "[cluster]", source);
+    auto st = reject_unknown_keys(*ct,
+                                  {"name",
+                                   "data_dir",
+                                   "listen",
+                                   "chunk_size",
+                                   "frame_bytes_max",
+                                   "min_replicas",
+                                   "final_replicas",
+                                   "shards",
+                                   "request_timeout_ms",
+                                   "group_commit_max",
+                                   "connections_max",
+                                   "log_level",
+                                   "pending_ttl",
+                                   "orphan_grace",
+                                   "orphan_scan_interval",
+                                   "heartbeat_interval",
+                                   "observers",
+                                   "phi_threshold",
+                                   "heartbeat_pause",
+                                   "accusation_ttl",
+                                   "out_interval",
+                                   "repair_inflight",
+                                   "repair_bandwidth",
+                                   "scrub_rate",
+                                   "scrub_interval"},
+                                  "[cluster]", source);
     if (!st) return st.err();
   }
   auto cl = t["cluster"];
@@ -220,10 +263,26 @@ result<cluster_config> parse_config(const std::string& text, const std::string& 
   c.log_level = cl["log_level"].value_or(c.log_level);
   for (auto [key, field] :
        {std::pair{"pending_ttl", &c.pending_ttl_ms}, std::pair{"orphan_grace", &c.orphan_grace_ms},
-        std::pair{"orphan_scan_interval", &c.orphan_scan_interval_ms}}) {
+        std::pair{"orphan_scan_interval", &c.orphan_scan_interval_ms},
+        std::pair{"heartbeat_interval", &c.heartbeat_interval_ms},
+        std::pair{"heartbeat_pause", &c.heartbeat_pause_ms},
+        std::pair{"accusation_ttl", &c.accusation_ttl_ms},
+        std::pair{"out_interval", &c.out_interval_ms},
+        std::pair{"scrub_interval", &c.scrub_interval_ms}}) {
     auto ms = read_duration_ms(cl[key], *field, std::string("cluster.") + key);
     if (!ms) return ms.err();
     *field = *ms;
+  }
+
+  c.observers = static_cast<uint32_t>(cl["observers"].value_or(int64_t{c.observers}));
+  c.phi_threshold = cl["phi_threshold"].value_or(c.phi_threshold);
+  c.repair_inflight =
+      static_cast<uint32_t>(cl["repair_inflight"].value_or(int64_t{c.repair_inflight}));
+  for (auto [key, field] : {std::pair{"repair_bandwidth", &c.repair_bandwidth},
+                            std::pair{"scrub_rate", &c.scrub_rate}}) {
+    auto bytes = read_size(cl[key], *field, std::string("cluster.") + key);
+    if (!bytes) return bytes.err();
+    *field = *bytes;
   }
 
   std::filesystem::path data(c.data_dir);

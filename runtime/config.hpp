@@ -44,6 +44,26 @@ struct cluster_config {
   int64_t pending_ttl_ms = 10 * 60 * 1000;
   int64_t orphan_grace_ms = 15 * 60 * 1000;
   int64_t orphan_scan_interval_ms = 60 * 1000;
+  // Failure detection (docs/operations.md, "Host states"). Every host is observed by
+  // `observers` others, which ping it every heartbeat_interval_ms; an observer suspects
+  // it when phi (accrual over the ping replies' arrival times) reaches phi_threshold,
+  // with heartbeat_pause_ms of silence tolerated beyond the usual interval. Two
+  // observers must agree before the coordinator declares it down; an accusation not
+  // repeated within accusation_ttl_ms expires. Down for out_interval_ms: out.
+  int64_t heartbeat_interval_ms = 1000;
+  uint32_t observers = 3;
+  double phi_threshold = 8.0;
+  int64_t heartbeat_pause_ms = 500;
+  int64_t accusation_ttl_ms = 10 * 1000;
+  int64_t out_interval_ms = 10 * 60 * 1000;
+  // Replica repair (actors/repairer/README.md): chunk copies in flight per meta shard's
+  // repairer, and the bytes per second each repairer may copy.
+  uint32_t repair_inflight = 8;
+  uint64_t repair_bandwidth = 256u << 20;
+  // Scrubbing (actors/storage_node/README.md): bytes per second each storage node reads
+  // to verify checksums, and the pause between two full passes.
+  uint64_t scrub_rate = 32u << 20;
+  int64_t scrub_interval_ms = 24 * 60 * 60 * 1000;
   std::vector<host_config> hosts;
 
   uint64_t effective_frame_bytes_max() const {

@@ -11,11 +11,23 @@ struct Labels {
   host @4 :Text;
 }
 
+# A host's place in the membership (docs/operations.md, "Host states").
+enum HostState {
+  up @0;         # heartbeats answered; placed and read
+  suspect @1;    # an observer's phi crossed the threshold; still placed and read
+  down @2;       # >= 2 observers agree; its replicas stop counting, repair starts
+  out @3;        # down longer than the out interval: its replicas are forgotten
+  draining @4;   # decommissioned by an operator: readable, never placed, drained
+}
+
 struct HostInfo {
   id @0 :UInt32;
   name @1 :Text;
   labels @2 :Labels;
-  up @3 :Bool;
+  up @3 :Bool;             # state is up, suspect or draining (reachable)
+  state @4 :HostState;
+  storage @5 :Bool = true; # runs a storage node
+  sinceMs @6 :Int64;       # when the host entered its state (coordinator clock)
 }
 
 struct ShardInfo {
@@ -73,4 +85,58 @@ struct ClusterStatusReply {
   minReplicas @5 :UInt8;
   finalReplicas @6 :UInt8;
   chunkSize @7 :UInt64;
+}
+
+# coordinator -> every meta shard, storage node, failure detector and repairer, on every
+# epoch change and periodically. Payload: the whole map. A receiver keeps the newest
+# epoch it has seen and ignores older maps.
+struct MapUpdateRequest {
+  map @0 :ClusterMapReply;
+}
+struct MapUpdateReply {
+  epoch @0 :UInt64;          # the epoch the receiver holds after the update
+}
+
+# failure detector -> the detector of a host it observes. The reply is the heartbeat.
+struct HeartbeatRequest {
+  observer @0 :UInt32;
+  seq @1 :UInt64;
+  epoch @2 :UInt64;
+}
+struct HeartbeatReply {
+  target @0 :UInt32;
+  seq @1 :UInt64;
+  epoch @2 :UInt64;
+}
+
+# failure detector -> coordinator: the observer's current opinion of one target. Sent on
+# every change and repeated while the observer suspects it (an accusation expires).
+struct HostReportRequest {
+  observer @0 :UInt32;
+  target @1 :UInt32;
+  suspect @2 :Bool;          # false: heartbeats arrive again (withdraws an accusation)
+  phi @3 :Float64;
+  epoch @4 :UInt64;          # the observer's map epoch; older than the coordinator's: staleEpoch
+}
+struct HostReportReply {
+  epoch @0 :UInt64;
+  state @1 :HostState;       # the target's state after the report
+}
+
+# operator -> coordinator (`cairn node decommission|recommission|out HOST`).
+enum HostAdminAction {
+  decommission @0;           # up|suspect -> draining
+  recommission @1;           # draining -> up
+  markOut @2;                # down|draining -> out now, without waiting the out interval
+}
+struct HostAdminRequest {
+  host @0 :UInt32;
+  action @1 :HostAdminAction;
+  apply @2 :Bool;            # false: a dry run that reports what would change
+}
+struct HostAdminReply {
+  epoch @0 :UInt64;
+  before @1 :HostState;
+  after @2 :HostState;
+  applied @3 :Bool;
 }

@@ -61,6 +61,22 @@ enum MessageKind {
   # meta shard, asked by a storage node's orphan scan (meta.capnp)
   chunkCheckRequest @42;
   chunkCheckReply @43;
+  # membership: coordinator -> every role; failure detector <-> failure detector and
+  # -> coordinator; operator -> coordinator (cluster.capnp)
+  mapUpdateRequest @44;
+  mapUpdateReply @45;
+  heartbeatRequest @46;
+  heartbeatReply @47;
+  hostReportRequest @48;
+  hostReportReply @49;
+  hostAdminRequest @50;
+  hostAdminReply @51;
+  # replica repair: repairer -> meta shard (meta.capnp), repairer -> storage node
+  # (storage.capnp)
+  repairQueueRequest @52;
+  repairQueueReply @53;
+  chunkReplicateRequest @54;
+  chunkReplicateReply @55;
 }
 
 struct Envelope {

@@ -15,6 +15,7 @@ enum ReplicaState {
   live @0;
   corrupt @1;
   missing @2;
+  offline @3;    # on a host that is down or draining: not counted live, kept until final
 }
 
 enum InodeState {
@@ -175,13 +176,17 @@ struct ReplicaAddRequest {    # a replica acknowledged after the file was commit
   index @1 :UInt32;
   host @2 :UInt32;
   crc @3 :UInt32;
+  epoch @4 :UInt64;           # the sender's map epoch (repairs); 0 = not map-dependent
 }
-struct ReplicaAddReply {}
+struct ReplicaAddReply {
+  live @0 :UInt8;             # live replicas of the chunk after the add
+}
 
 struct ChunkCheckRequest {    # a storage node asks whether its copy is still wanted
   fileId @0 :UInt64;
   index @1 :UInt32;
   host @2 :UInt32;            # the asking node
+  crc @3 :UInt32;             # the CRC32C the node holds for its copy
 }
 struct ChunkCheckReply {
   referenced @0 :Bool;        # false: no inode of this shard wants that copy; delete it
@@ -197,4 +202,29 @@ struct CorruptReportReply {}
 struct ShardStatsRequest {}
 struct ShardStatsReply {
   stats @0 :Cluster.ShardStats;
+}
+
+# repairer -> meta shard: the head of the under-replicated queue, fewest live first.
+struct RepairQueueRequest {
+  limit @0 :UInt32;           # entries at most (0 or above 256: 256)
+  afterLive @1 :UInt8;        # resume after this key (live, fileId, index); all 0: from the head
+  afterFileId @2 :UInt64;
+  afterIndex @3 :UInt32;
+}
+struct RepairEntry {
+  fileId @0 :UInt64;
+  index @1 :UInt32;
+  length @2 :UInt32;
+  crc @3 :UInt32;
+  live @4 :UInt8;
+  final @5 :UInt8;
+  reason @6 :UInt8;           # records.capnp RepairReason
+  sinceMs @7 :Int64;
+  replicas @8 :List(Replica);
+}
+struct RepairQueueReply {
+  epoch @0 :UInt64;           # the shard's map epoch
+  entries @1 :List(RepairEntry);
+  more @2 :Bool;
+  total @3 :UInt64;           # entries in the whole queue
 }

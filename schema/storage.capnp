@@ -36,3 +36,19 @@ struct NodeStatsRequest {}
 struct NodeStatsReply {
   stats @0 :Cluster.NodeStats;
 }
+
+# repairer -> the new target: fetch the chunk from a source node (chunkGet), verify its
+# CRC32C against `crc`, store it durably, then reply. Idempotent: a node that already
+# holds the chunk with that crc replies at once.
+struct ChunkReplicateRequest {
+  fileId @0 :UInt64;
+  index @1 :UInt32;
+  crc @2 :UInt32;
+  length @3 :UInt32;
+  sources @4 :List(UInt32);   # hosts to copy from, tried in order
+}
+struct ChunkReplicateReply {
+  crc @0 :UInt32;
+  length @1 :UInt32;
+  source @2 :UInt32;          # the host the bytes came from; 0 = already held
+}

@@ -3,13 +3,23 @@
 namespace cairn {
 namespace {
 
+// An unknown value (a newer peer) reads as down: never placed, never counted.
+host_state host_state_from_wire(wire::HostState s) {
+  auto v = static_cast<uint16_t>(s);
+  return v <= static_cast<uint16_t>(host_state::draining) ? static_cast<host_state>(v)
+                                                          : host_state::down;
+}
+
 void write_hosts(capnp::List<wire::HostInfo>::Builder out, const std::vector<map_host>& hosts) {
   for (unsigned i = 0; i < hosts.size(); ++i) {
     auto& h = hosts[i];
     auto b = out[i];
     b.setId(h.id);
     b.setName(h.name);
-    b.setUp(h.up);
+    b.setUp(h.reachable());
+    b.setState(static_cast<wire::HostState>(h.state));
+    b.setStorage(h.storage);
+    b.setSinceMs(h.since_ms);
     auto l = b.initLabels();
     l.setRegion(h.labels.region);
     l.setDc(h.labels.dc);
@@ -26,7 +36,7 @@ std::vector<map_host> read_hosts(capnp::List<wire::HostInfo>::Reader in) {
     out.push_back(map_host{
         h.getId(), h.getName(),
         topology_labels{l.getRegion(), l.getDc(), l.getCluster(), l.getRack(), l.getHost()},
-        h.getUp(), true});
+        host_state_from_wire(h.getState()), h.getStorage(), h.getSinceMs()});
   }
   return out;
 }

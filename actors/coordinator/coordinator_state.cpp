@@ -22,7 +22,7 @@ uint64_t cluster_status::under_replicated() const {
 
 size_t cluster_status::hosts_up() const {
   size_t n = 0;
-  for (auto& h : map.hosts) n += h.up;
+  for (auto& h : map.hosts) n += h.reachable();
   return n;
 }
 

@@ -68,7 +68,7 @@ TEST_CASE("reads try live replicas first, rotated, then missing ones, never corr
 
 TEST_CASE("the status collector marks silent shards and nodes unreachable") {
   cluster_map m;
-  m.hosts = {{1, "a", {}, true, true}, {2, "b", {}, true, true}};
+  m.hosts = {{1, "a", {}, host_state::up, true}, {2, "b", {}, host_state::up, true}};
   m.shard_hosts = {1, 2};
   status_collector c(m);
   CHECK(c.expected() == 4);

@@ -60,7 +60,8 @@ nlohmann::json to_json(const cluster_status& s) {
   for (auto& h : s.map.hosts) {
     nlohmann::json j = {{"id", h.id},
                         {"name", h.name},
-                        {"up", h.up},
+                        {"up", h.reachable()},
+                        {"state", to_string(h.state)},
                         {"labels",
                          {{"region", h.labels.region},
                           {"dc", h.labels.dc},
@@ -174,8 +175,8 @@ void print_status(format f, const cluster_status& s) {
       if (n.host == h.id)
         storage = n.reachable ? std::to_string(n.chunks) + " chunks, " + human_bytes(n.bytes)
                               : "unreachable";
-    std::printf("    %-3u %-10s %-4s rack=%-8s %s\n", h.id, h.name.c_str(), h.up ? "up" : "down",
-                h.labels.rack.c_str(), storage.c_str());
+    std::printf("    %-3u %-10s %-4s rack=%-8s %s\n", h.id, h.name.c_str(),
+                to_string(h.state).c_str(), h.labels.rack.c_str(), storage.c_str());
   }
 }
 
