@@ -34,5 +34,7 @@ struct chunk_key {
 std::string meta_actor_name(shard_id shard);
 inline constexpr const char* storage_actor_name = "storage";
 inline constexpr const char* coordinator_actor_name = "coordinator";
+inline constexpr const char* detector_actor_name = "detector";  // one per host
+std::string repairer_actor_name(shard_id shard);                 // "repair.<shard>", beside its shard
 
 }  // namespace cairn
