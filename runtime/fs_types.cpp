@@ -12,6 +12,8 @@ std::string to_string(replica_state s) {
       return "corrupt";
     case replica_state::missing:
       return "missing";
+    case replica_state::offline:
+      return "offline";
   }
   return "unknown";
 }

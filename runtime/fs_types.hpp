@@ -10,7 +10,9 @@
 namespace cairn {
 
 enum class entry_kind : uint8_t { file = 0, directory = 1 };
-enum class replica_state : uint8_t { live = 0, corrupt = 1, missing = 2 };
+// offline: on a host that is down or draining; not counted live, kept so that the host's
+// copy can be taken back when it returns (or read from a draining host).
+enum class replica_state : uint8_t { live = 0, corrupt = 1, missing = 2, offline = 3 };
 
 // A name in a directory as answered to clients: size and mtime are filled for files
 // whose inode lives on the answering shard (else 0).

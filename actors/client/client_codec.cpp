@@ -33,6 +33,7 @@ file_info read_inode(wire::Inode::Reader in) {
       ci.replicas.push_back(
           replica_info{r.getHost(), s == wire::ReplicaState::LIVE      ? replica_state::live
                                     : s == wire::ReplicaState::CORRUPT ? replica_state::corrupt
+                                    : s == wire::ReplicaState::OFFLINE ? replica_state::offline
                                                                        : replica_state::missing});
     }
     f.chunks.push_back(std::move(ci));

@@ -236,11 +236,13 @@ class lmdb_txn final : public meta_txn {
     return del(s_.under_replicated, under_replicated_key_bytes(key));
   }
   result<std::vector<std::pair<under_replicated_key, under_replicated_record>>>
-  scan_under_replicated(size_t limit) override {
+  scan_under_replicated(std::optional<under_replicated_key> after, size_t limit) override {
     std::vector<std::pair<under_replicated_key, under_replicated_record>> out;
+    const std::string start = after ? under_replicated_key_bytes(*after) : std::string{};
     status inner = ok_status();
-    auto st = scan(s_.under_replicated, {}, [&](std::string_view k, std::string_view v) {
+    auto st = scan(s_.under_replicated, start, [&](std::string_view k, std::string_view v) {
       if (out.size() >= limit) return false;
+      if (after && k == start) return true;
       auto rec = decode_under_replicated_record(v);
       if (k.size() != 13 || !rec) {
         inner = error{errc::corrupt, "malformed under_replicated entry"};

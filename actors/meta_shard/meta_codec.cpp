@@ -54,13 +54,19 @@ meta_request read(wire::RenameRequest::Reader p) {
                         text(p.getDstName())};
 }
 meta_request read(wire::ReplicaAddRequest::Reader p) {
-  return replica_add_request{p.getFileId(), p.getIndex(), p.getHost(), p.getCrc()};
+  return replica_add_request{p.getFileId(), p.getIndex(), p.getHost(), p.getCrc(), p.getEpoch()};
 }
 meta_request read(wire::CorruptReportRequest::Reader p) {
   return corrupt_report_request{p.getFileId(), p.getIndex(), p.getHost()};
 }
 meta_request read(wire::ChunkCheckRequest::Reader p) {
-  return chunk_referenced_request{p.getFileId(), p.getIndex(), p.getHost()};
+  return chunk_referenced_request{p.getFileId(), p.getIndex(), p.getHost(), p.getCrc()};
+}
+meta_request read(wire::RepairQueueRequest::Reader p) {
+  repair_queue_request q{p.getLimit(), std::nullopt};
+  if (p.getAfterLive() != 0 || p.getAfterFileId() != 0 || p.getAfterIndex() != 0)
+    q.after = under_replicated_key{p.getAfterLive(), {p.getAfterFileId(), p.getAfterIndex()}};
+  return q;
 }
 
 template <class T>
@@ -123,8 +129,32 @@ void write(envelope_builder& b, const inode_get_reply& r) {
 }
 void write(envelope_builder& b, const inode_drop_reply&) { b.init_payload<wire::InodeDropReply>(); }
 void write(envelope_builder& b, const rename_reply&) { b.init_payload<wire::RenameReply>(); }
-void write(envelope_builder& b, const replica_add_reply&) {
-  b.init_payload<wire::ReplicaAddReply>();
+void write(envelope_builder& b, const replica_add_reply& r) {
+  b.init_payload<wire::ReplicaAddReply>().setLive(r.live);
+}
+void write(envelope_builder& b, const repair_queue_reply& r) {
+  auto p = b.init_payload<wire::RepairQueueReply>();
+  p.setEpoch(r.epoch);
+  p.setMore(r.more);
+  p.setTotal(r.total);
+  auto entries = p.initEntries(static_cast<unsigned>(r.entries.size()));
+  for (unsigned i = 0; i < r.entries.size(); ++i) {
+    auto& e = r.entries[i];
+    auto w = entries[i];
+    w.setFileId(e.chunk.file);
+    w.setIndex(e.chunk.index);
+    w.setLength(e.length);
+    w.setCrc(e.crc);
+    w.setLive(e.live);
+    w.setFinal(e.final_replicas);
+    w.setReason(static_cast<uint8_t>(e.reason));
+    w.setSinceMs(e.since_ms);
+    auto reps = w.initReplicas(static_cast<unsigned>(e.replicas.size()));
+    for (unsigned j = 0; j < e.replicas.size(); ++j) {
+      reps[j].setHost(e.replicas[j].host);
+      reps[j].setState(static_cast<wire::ReplicaState>(e.replicas[j].state));
+    }
+  }
 }
 void write(envelope_builder& b, const corrupt_report_reply&) {
   b.init_payload<wire::CorruptReportReply>();
@@ -168,6 +198,8 @@ result<meta_request> decode_meta_request(const envelope_reader& env) {
       return payload<wire::CorruptReportRequest>(env);
     case kind::CHUNK_CHECK_REQUEST:
       return payload<wire::ChunkCheckRequest>(env);
+    case kind::REPAIR_QUEUE_REQUEST:
+      return payload<wire::RepairQueueRequest>(env);
     case kind::SHARD_STATS_REQUEST:
       return meta_request{shard_stats_request{}};
     default:
@@ -182,9 +214,9 @@ std::string encode_meta_reply(const envelope_header& request, const meta_reply& 
   std::visit(
       [&b](const auto& r) {
         using T = std::decay_t<decltype(r)>;
-        constexpr bool internal = std::is_same_v<T, gc_done_reply> ||
-                                  std::is_same_v<T, pending_expire_reply> ||
-                                  std::is_same_v<T, drop_done_reply>;
+        constexpr bool internal =
+            std::is_same_v<T, gc_done_reply> || std::is_same_v<T, pending_expire_reply> ||
+            std::is_same_v<T, drop_done_reply> || std::is_same_v<T, host_scan_reply>;
         if constexpr (internal)
           CAIRN_ASSERT(!"internal replies never go on the wire");
         else

@@ -13,7 +13,8 @@ namespace cairn {
 result<meta_request> decode_meta_request(const envelope_reader& env);
 
 // The whole reply frame answering `request` (reply kind = request kind + 1).
-// REQUIRES: reply is not internal (gc_done_reply, pending_expire_reply, drop_done_reply).
+// REQUIRES: reply is not internal (gc_done_reply, pending_expire_reply, drop_done_reply,
+// host_scan_reply).
 std::string encode_meta_reply(const envelope_header& request, const meta_reply& reply);
 
 // A storage node's answer to a chunkDeleteRequest: ok when the chunk is gone (deleted

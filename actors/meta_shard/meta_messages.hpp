@@ -128,8 +128,11 @@ struct replica_add_request {
   uint32_t index = 0;
   host_id host = 0;
   uint32_t crc = 0;
+  uint64_t epoch = 0;  // the sender's map epoch (a repairer); older than the shard's: stale
 };
-struct replica_add_reply {};
+struct replica_add_reply {
+  uint8_t live = 0;  // live replicas of the chunk after the add
+};
 
 struct corrupt_report_request {
   inode_id file_id = 0;
@@ -145,9 +148,33 @@ struct chunk_referenced_request {
   inode_id file_id = 0;
   uint32_t index = 0;
   host_id host = 0;  // the asking node
+  uint32_t crc = 0;  // the checksum of the node's copy
 };
 struct chunk_referenced_reply {
   bool referenced = false;
+};
+
+// repairQueue: the head of the under-replicated queue for a repairer, each chunk with
+// its replicas.
+struct repair_queue_request {
+  uint32_t limit = 0;                         // 0 or above repair_queue_limit_max: the max
+  std::optional<under_replicated_key> after;  // resume after this key
+};
+struct repair_entry {
+  chunk_key chunk;
+  uint32_t length = 0;
+  uint32_t crc = 0;
+  uint8_t live = 0;
+  uint8_t final_replicas = 0;
+  repair_reason reason = repair_reason::under_replicated;
+  int64_t since_ms = 0;
+  std::vector<replica_record> replicas;
+};
+struct repair_queue_reply {
+  uint64_t epoch = 0;  // the shard's map epoch
+  std::vector<repair_entry> entries;
+  bool more = false;
+  uint64_t total = 0;
 };
 
 struct shard_stats_request {};
@@ -174,24 +201,44 @@ struct drop_done_request {
 };
 struct drop_done_reply {};
 
+// Internal: one page of a host's node -> chunk index, after a membership change.
+//   mark_offline: the host is down or draining: its live replicas become offline and
+//                 their chunks are queued for repair;
+//   forget:       the host is out: its replicas leave the inodes and the index.
+enum class host_scan_mode : uint8_t { mark_offline, forget };
+struct host_scan_request {
+  host_id host = 0;
+  host_scan_mode mode = host_scan_mode::mark_offline;
+  std::optional<chunk_key> after;  // resume after this chunk
+};
+struct host_scan_reply {
+  std::optional<chunk_key> last;  // the last chunk of the page: the next request's `after`
+  bool done = false;              // the index has no more chunks of the host
+  uint32_t records_read = 0;      // index keys and inodes read (a scan never reads others)
+  uint32_t changed = 0;           // replicas changed
+};
+
 using meta_request =
     std::variant<lookup_request, dir_create_request, link_request, unlink_request,
                  dir_remove_request, list_request, file_create_request, file_commit_request,
                  inode_get_request, inode_drop_request, rename_request, replica_add_request,
                  corrupt_report_request, chunk_referenced_request, shard_stats_request,
-                 gc_done_request, pending_expire_request, drop_done_request>;
+                 gc_done_request, pending_expire_request, drop_done_request, repair_queue_request,
+                 host_scan_request>;
 
-using meta_reply = std::variant<lookup_reply, dir_create_reply, link_reply, unlink_reply,
-                                dir_remove_reply, list_reply, file_create_reply, file_commit_reply,
-                                inode_get_reply, inode_drop_reply, rename_reply, replica_add_reply,
-                                corrupt_report_reply, chunk_referenced_reply, shard_stats_reply,
-                                gc_done_reply, pending_expire_reply, drop_done_reply>;
+using meta_reply =
+    std::variant<lookup_reply, dir_create_reply, link_reply, unlink_reply, dir_remove_reply,
+                 list_reply, file_create_reply, file_commit_reply, inode_get_reply,
+                 inode_drop_reply, rename_reply, replica_add_reply, corrupt_report_reply,
+                 chunk_referenced_reply, shard_stats_reply, gc_done_reply, pending_expire_reply,
+                 drop_done_reply, repair_queue_reply, host_scan_reply>;
 
 // Reads run in a read-only transaction on committed state; writes go through a batch.
+// chunkCheck is a write: it may take back a returning host's copy or forget it.
 inline bool is_read(const meta_request& r) {
   return std::holds_alternative<lookup_request>(r) || std::holds_alternative<list_request>(r) ||
          std::holds_alternative<inode_get_request>(r) ||
-         std::holds_alternative<chunk_referenced_request>(r) ||
+         std::holds_alternative<repair_queue_request>(r) ||
          std::holds_alternative<shard_stats_request>(r);
 }
 

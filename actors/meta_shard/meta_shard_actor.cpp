@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 
+#include "actors/coordinator/coordinator_codec.hpp"
 #include "actors/meta_shard/drop_planner.hpp"
 #include "actors/meta_shard/gc_planner.hpp"
 #include "actors/meta_shard/lmdb_meta_store.hpp"
@@ -33,14 +35,24 @@ using reply_promise = caf::typed_response_promise<std::string>;
 struct meta_actor_state;
 
 // A write waiting for its batch to commit. Internal writes (gc_done, pending_expire,
-// drop_done) have no promise but `settle`, run once their batch is over (committed or
-// not) to release what the write was holding.
+// drop_done, host_scan) have no promise but `settle`, run with the outcome once their
+// batch is over (committed or not) to release what the write was holding.
+using settle_fn = std::function<void(meta_actor_state&, const result<meta_reply>&)>;
 struct pending_write {
   envelope_header header;
   meta_request request;
   reply_promise promise;
-  std::function<void(meta_actor_state&)> settle;  // set for internal writes
-  bool answered = false;                          // replied before the batch committed
+  settle_fn settle;       // set for internal writes
+  bool answered = false;  // replied before the batch committed
+};
+
+// A walk of one host's node -> chunk index after a membership change, a page per batch.
+struct host_walk {
+  host_scan_mode mode = host_scan_mode::mark_offline;
+  std::optional<chunk_key> after;
+  bool queued = false;  // a page waits in the batch
+  uint64_t generation = 0;
+  uint64_t records_read = 0, changed = 0;
 };
 
 struct meta_actor_state {
@@ -53,6 +65,8 @@ struct meta_actor_state {
   registry* reg = nullptr;
   address self_address;
   std::vector<pending_write> batch;
+  std::map<host_id, host_walk> walks;
+  uint64_t walk_generation = 0;
   bool flush_scheduled = false;
   int64_t gc_due_ms = 0;          // flush() runs the gc tick when this passed
   bool expire_queued = false;     // a pending_expire write waits in the batch
@@ -169,7 +183,7 @@ void flush(meta_actor* self) {
     gc_queued |= out.gc_queued || std::holds_alternative<gc_done_request>(w.request);
     drops_queued |= out.drops_queued || std::holds_alternative<drop_done_request>(w.request);
     if (w.settle)
-      w.settle(st);
+      w.settle(st, out.reply);
     else if (!w.answered)
       reply(self, w, out.reply);
   }
@@ -195,7 +209,8 @@ void on_gc_answer(meta_actor* self, const chunk_delete_send& s, const status& an
     st.log->info("trace={:016x} deleting chunk {} on host {} failed, retrying later: {}",
                  s.chunk.file, s.chunk.index, s.host, answer.err().to_string());
   if (auto done = st.gc->on_answer(s, answer.ok(), now_ms(self)))
-    enqueue(self, pending_write{{}, *done, {}, [s](meta_actor_state& a) { a.gc->release(s); }});
+    enqueue(self, pending_write{
+                      {}, *done, {}, [s](meta_actor_state& a, const auto&) { a.gc->release(s); }});
 }
 
 void pump_gc(meta_actor* self) {
@@ -230,8 +245,9 @@ void on_drop_answer(meta_actor* self, inode_id file, const status& answer) {
     st.log->info("trace={:016x} dropping file {} on shard {} failed: {}", file, file,
                  home_shard(file), answer.err().to_string());
   if (auto done = st.drops->on_answer(file, answer, now_ms(self)))
-    enqueue(self,
-            pending_write{{}, *done, {}, [file](meta_actor_state& a) { a.drops->release(file); }});
+    enqueue(self, pending_write{{}, *done, {}, [file](meta_actor_state& a, const auto&) {
+                                  a.drops->release(file);
+                                }});
 }
 
 // Sends the drop_outbox's inode drops to their shards (at shard_hosts[shard]).
@@ -279,18 +295,87 @@ void expire_pending(meta_actor* self) {
   if (!due) return st.log->warn("trace=0000000000000000 expiry: {}", due.err().to_string());
   if (!*due) return;
   st.expire_queued = true;
-  enqueue(self, pending_write{{}, pending_expire_request{}, {}, [](meta_actor_state& a) {
-                                a.expire_queued = false;
-                              }});
+  enqueue(self,
+          pending_write{{}, pending_expire_request{}, {}, [](meta_actor_state& a, const auto&) {
+                          a.expire_queued = false;
+                        }});
 }
 
-// The periodic work: expire old pending inodes, send chunk deletions and inode drops.
+void pump_walks(meta_actor* self);
+
+// One host_scan page finished: move the walk's cursor, or end it.
+void on_walk_page(meta_actor* self, host_id host, uint64_t generation,
+                  const result<meta_reply>& out) {
+  auto& st = self->state;
+  auto it = st.walks.find(host);
+  if (it == st.walks.end() || it->second.generation != generation) return;  // cancelled
+  auto& walk = it->second;
+  walk.queued = false;
+  if (!out) {
+    st.log->warn("trace=0000000000000000 walk of host {}'s chunks failed, retrying: {}", host,
+                 out.err().to_string());
+    return;  // the next tick retries the same page
+  }
+  auto& page = std::get<host_scan_reply>(out.value());
+  walk.records_read += page.records_read;
+  walk.changed += page.changed;
+  if (page.last) walk.after = page.last;
+  if (!page.done) return pump_walks(self);
+  st.log->info("trace=0000000000000000 host {} {}: {} replicas changed, {} records read", host,
+               walk.mode == host_scan_mode::forget ? "is out, its replicas forgotten"
+                                                   : "is down or draining, its replicas offline",
+               walk.changed, walk.records_read);
+  st.walks.erase(it);
+}
+
+// Queues the next page of every walk that has none waiting.
+void pump_walks(meta_actor* self) {
+  auto& st = self->state;
+  for (auto& [host, walk] : st.walks) {
+    if (walk.queued) continue;
+    walk.queued = true;
+    host_id h = host;
+    uint64_t gen = walk.generation;
+    enqueue(self, pending_write{{},
+                                host_scan_request{h, walk.mode, walk.after},
+                                {},
+                                [self, h, gen](meta_actor_state&, const result<meta_reply>& out) {
+                                  on_walk_page(self, h, gen, out);
+                                }});
+  }
+}
+
+// The periodic work: expire old pending inodes, send chunk deletions and inode drops,
+// continue index walks whose page failed.
 void gc_tick(meta_actor* self) {
   auto& st = self->state;
   st.gc_due_ms = now_ms(self) + gc_tick_ms;
   expire_pending(self);
   pump_gc(self);
   pump_drops(self);
+  pump_walks(self);
+}
+
+// A newer cluster map: placement follows the host states, and a host that stopped (or
+// started) counting gets its index walked.
+std::string on_map_update(meta_actor* self, const envelope_reader& env) {
+  auto& st = self->state;
+  auto map = guarded([&]() -> result<cluster_map> {
+    return read_cluster_map(env.payload<wire::MapUpdateRequest>().getMap());
+  });
+  if (!map) return make_error_reply(env.header(), map.err());
+  uint64_t before = st.logic->epoch();
+  auto change = st.logic->apply_map(*map);
+  if (st.logic->epoch() != before)
+    st.log->info("trace={:016x} map epoch {} -> {}", env.header().trace_id, before,
+                 st.logic->epoch());
+  for (host_id h : change.cancel) st.walks.erase(h);
+  for (auto& job : change.start)
+    st.walks[job.host] = host_walk{job.mode, std::nullopt, false, ++st.walk_generation, 0, 0};
+  if (!change.start.empty()) pump_walks(self);
+  envelope_builder b(reply_header(env.header(), wire::MessageKind::MAP_UPDATE_REPLY));
+  b.init_payload<wire::MapUpdateReply>().setEpoch(st.logic->epoch());
+  return b.finish();
 }
 
 caf::result<std::string> on_envelope(meta_actor* self, std::string& frame) {
@@ -303,6 +388,7 @@ caf::result<std::string> on_envelope(meta_actor* self, std::string& frame) {
     return caf::make_error(caf::sec::unexpected_message);
   }
   const auto& h = (*env)->header();
+  if (h.kind == wire::MessageKind::MAP_UPDATE_REQUEST) return on_map_update(self, **env);
   auto req = decode_meta_request(**env);
   if (!req) {
     log_failure(self, h.trace_id, req.err());

@@ -74,7 +74,11 @@ meta_outcome meta_shard_state::handle(meta_txn& txn, const meta_request& req, in
         else if constexpr (std::is_same_v<T, corrupt_report_request>)
           return widen(corrupt_report(txn, q, now_ms));
         else if constexpr (std::is_same_v<T, chunk_referenced_request>)
-          return widen(chunk_check(txn, q));
+          return widen(chunk_check(txn, q, now_ms));
+        else if constexpr (std::is_same_v<T, repair_queue_request>)
+          return widen(repair_queue(txn, q));
+        else if constexpr (std::is_same_v<T, host_scan_request>)
+          return widen(host_scan(txn, q, now_ms));
         else if constexpr (std::is_same_v<T, shard_stats_request>)
           return widen(stats(txn));
         else if constexpr (std::is_same_v<T, gc_done_request>)

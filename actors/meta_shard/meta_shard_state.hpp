@@ -17,19 +17,23 @@
 // - with remote_drops, unlinking a file entry whose inode lives on another shard writes
 //   that inode's drop_outbox record in the same transaction.
 #include <functional>
+#include <map>
 #include <vector>
 
 #include "actors/meta_shard/id_allocator.hpp"
 #include "actors/meta_shard/meta_messages.hpp"
 #include "actors/meta_shard/meta_store.hpp"
 #include "actors/meta_shard/placer.hpp"
+#include "runtime/cluster_map.hpp"
 #include "runtime/rng.hpp"
 
 namespace cairn {
 
 inline constexpr uint32_t list_limit_max = 1000;  // entries per list reply
 inline constexpr uint64_t chunks_per_file_max = 1u << 16;
-inline constexpr size_t ancestor_walk_max = 4096;  // rename's cycle check
+inline constexpr size_t ancestor_walk_max = 4096;        // rename's cycle check
+inline constexpr uint32_t repair_queue_limit_max = 256;  // entries per repairQueue reply
+inline constexpr size_t host_scan_page = 256;            // node_chunks keys per host_scan
 
 struct meta_shard_config {
   shard_id shard = 0;
@@ -51,6 +55,18 @@ struct meta_shard_config {
   // drop in this shard's drop_outbox (the shell sends it until acknowledged). false: the
   // client drops it (the shell does not know where other shards live).
   bool remote_drops = false;
+};
+
+// A membership change that needs a walk of one host's node -> chunk index (host_scan).
+struct host_scan_job {
+  host_id host = 0;
+  host_scan_mode mode = host_scan_mode::mark_offline;
+};
+
+// What a newer map changes for this shard.
+struct map_change {
+  std::vector<host_scan_job> start;  // (re)start these walks from the beginning
+  std::vector<host_id> cancel;       // stop the walks of these hosts (their replicas count again)
 };
 
 struct meta_outcome {
@@ -97,6 +113,14 @@ class meta_shard_state {
 
   const meta_shard_config& config() const { return cfg_; }
 
+  // Takes a newer cluster map (an older or equal epoch changes nothing): host states
+  // decide placement (placeable hosts only) and which replicas count as live. Returns
+  // the index walks the change needs (meta_shard_state_repair.cpp).
+  map_change apply_map(const cluster_map& map);
+  uint64_t epoch() const { return epoch_; }
+  // A host's replicas count as live: up or suspect, or not in any map seen yet.
+  bool counts_replicas(host_id h) const;
+
  private:
   // namespace: meta_shard_state_namespace.cpp
   result<lookup_reply> lookup(meta_txn& txn, const lookup_request& q);
@@ -130,6 +154,14 @@ class meta_shard_state {
                  uint8_t final_replicas, repair_reason reason, int64_t now_ms);
   bool is_storage_host(host_id h) const;
 
+  // repair: meta_shard_state_repair.cpp
+  result<repair_queue_reply> repair_queue(meta_txn& txn, const repair_queue_request& q);
+  result<host_scan_reply> host_scan(meta_txn& txn, const host_scan_request& q, int64_t now_ms);
+  // Once chunk `index` has final live replicas, its corrupt and offline replicas leave
+  // the inode and the index; corrupt ones (on hosts that answer) are queued for deletion.
+  status drop_surplus(meta_txn& txn, inode_record& inode, uint32_t index);
+  bool is_placeable(host_id h) const;
+
   // shared: meta_shard_state.cpp
   result<inode_id> allocate_id();
   bool may_reply_early(const meta_reply& reply) const;
@@ -140,13 +172,16 @@ class meta_shard_state {
   // orphans: meta_shard_state_orphans.cpp
   result<pending_expire_reply> expire_pending(meta_txn& txn, int64_t now_ms);
   result<drop_done_reply> drop_done(meta_txn& txn, const drop_done_request& q);
-  result<chunk_referenced_reply> chunk_check(meta_txn& txn, const chunk_referenced_request& q);
+  result<chunk_referenced_reply> chunk_check(meta_txn& txn, const chunk_referenced_request& q,
+                                             int64_t now_ms);
   status index_pending(meta_txn& txn);
 
   meta_shard_config cfg_;
   id_allocator ids_;
   bool gc_queued_ = false;     // set by drop_inode during one handle()
   bool drops_queued_ = false;  // set by unlink during one handle()
+  uint64_t epoch_ = 0;         // of the newest map applied
+  std::map<host_id, host_state> host_states_;
 };
 
 }  // namespace cairn

@@ -122,7 +122,10 @@ result<file_commit_reply> meta_shard_state::file_commit(meta_txn& txn, const fil
       if (!is_storage_host(h))
         return error{errc::invalid_argument,
                      "host " + std::to_string(h) + " is not a storage host"};
-      if (!chunk.find_replica(h)) chunk.replicas.push_back({h, replica_state::live});
+      // A copy on a host that is down or draining is durable but does not count.
+      if (!chunk.find_replica(h))
+        chunk.replicas.push_back(
+            {h, counts_replicas(h) ? replica_state::live : replica_state::offline});
     }
     if (chunk.replicas.size() < inode.min_replicas)
       return error{errc::invalid_argument, "chunk " + std::to_string(c.index) + " has " +
@@ -249,6 +252,11 @@ result<inode_record> meta_shard_state::require_chunk(meta_txn& txn, inode_id fil
 
 result<replica_add_reply> meta_shard_state::replica_add(meta_txn& txn, const replica_add_request& q,
                                                         int64_t now_ms) {
+  // A repair planned on an older map may target a host that has gone down since.
+  if (q.epoch != 0 && q.epoch < epoch_)
+    return error{errc::stale_epoch, "replicaAdd planned at map epoch " + std::to_string(q.epoch) +
+                                        "; shard " + std::to_string(cfg_.shard) + " is at " +
+                                        std::to_string(epoch_)};
   auto found = require_chunk(txn, q.file_id, q.index);
   if (!found) return found.err();
   inode_record inode = std::move(found.value());
@@ -262,17 +270,30 @@ result<replica_add_reply> meta_shard_state::replica_add(meta_txn& txn, const rep
                                     std::to_string(q.index)};
   uint32_t before = chunk.live_count();
   auto* rep = chunk.find_replica(q.host);
-  if (rep && rep->state == replica_state::live) return replica_add_reply{};
+  if (rep && rep->state == replica_state::live)
+    return replica_add_reply{static_cast<uint8_t>(before)};
+  if (!counts_replicas(q.host))
+    return error{errc::unavailable, "host " + std::to_string(q.host) + " is down or draining"};
+  chunk_key key{inode.id, q.index};
+  // The deletion of an earlier bad copy on that host may still be queued: it would
+  // remove the new one after this add made it live.
+  auto gc = txn.get_gc(key);
+  if (!gc) return gc.err();
+  if (gc->has_value() &&
+      std::find((*gc)->hosts.begin(), (*gc)->hosts.end(), q.host) != (*gc)->hosts.end())
+    return error{errc::unavailable, "host " + std::to_string(q.host) +
+                                        " still has a deletion of chunk " +
+                                        std::to_string(q.index) + " queued"};
   if (rep)
     rep->state = replica_state::live;
   else
     chunk.replicas.push_back({q.host, replica_state::live});
-  chunk_key key{inode.id, q.index};
   META_TRY(txn.put_node_chunk(q.host, key));
   META_TRY(requeue(txn, key, before, chunk.live_count(), inode.final_replicas,
                    repair_reason::under_replicated, now_ms));
+  META_TRY(drop_surplus(txn, inode, q.index));
   META_TRY(txn.put_inode(inode));
-  return replica_add_reply{};
+  return replica_add_reply{static_cast<uint8_t>(inode.chunks[q.index].live_count())};
 }
 
 result<corrupt_report_reply> meta_shard_state::corrupt_report(meta_txn& txn,

@@ -1,5 +1,7 @@
 // meta_shard_state: orphans. Pending inodes past their ttl (through the pending index),
 // the drop outbox's acknowledgements, and chunkCheck for a storage node's orphan scan.
+#include <algorithm>
+
 #include "actors/meta_shard/meta_shard_state.hpp"
 #include "actors/meta_shard/meta_state_try.hpp"
 
@@ -33,10 +35,13 @@ result<pending_expire_reply> meta_shard_state::expire_pending(meta_txn& txn, int
 
 // Whether `q.host` should keep its copy: the inode is here and names that host for the
 // chunk (pending: among its placement targets, all `missing`; committed: among its
-// replicas, whatever their state). A chunk of an unknown inode, or past its last chunk,
-// is unreferenced.
+// replicas). A chunk of an unknown inode, or past its last chunk, is unreferenced.
+// An offline replica on a host whose replicas count again (it returned) is reconciled:
+// taken back as live when the chunk still lacks replicas and the copy's checksum is
+// right, else forgotten (unreferenced: the node deletes it).
 result<chunk_referenced_reply> meta_shard_state::chunk_check(meta_txn& txn,
-                                                             const chunk_referenced_request& q) {
+                                                             const chunk_referenced_request& q,
+                                                             int64_t now_ms) {
   if (home_shard(q.file_id) != cfg_.shard)
     return error{errc::invalid_argument, "file " + std::to_string(q.file_id) +
                                              " does not live on shard " +
@@ -51,8 +56,25 @@ result<chunk_referenced_reply> meta_shard_state::chunk_check(meta_txn& txn,
   if (!inode) return inode.err();
   if (!inode->has_value() || q.index >= (*inode)->chunks.size())
     return chunk_referenced_reply{false};
-  auto& chunk = (*inode)->chunks[q.index];
-  return chunk_referenced_reply{chunk.find_replica(q.host) != nullptr};
+  inode_record& rec = **inode;
+  auto& chunk = rec.chunks[q.index];
+  auto* rep = chunk.find_replica(q.host);
+  if (!rep) return chunk_referenced_reply{false};
+  if (rep->state != replica_state::offline || !counts_replicas(q.host))
+    return chunk_referenced_reply{true};
+  uint32_t before = chunk.live_count();
+  chunk_key key{rec.id, q.index};
+  bool wanted = before < rec.final_replicas && q.crc == chunk.crc;
+  if (wanted) {
+    rep->state = replica_state::live;
+    META_TRY(requeue(txn, key, before, before + 1, rec.final_replicas,
+                     repair_reason::under_replicated, now_ms));
+  } else {
+    std::erase(chunk.replicas, *rep);
+    META_TRY(txn.delete_node_chunk(q.host, key));
+  }
+  META_TRY(txn.put_inode(rec));
+  return chunk_referenced_reply{wanted};
 }
 
 result<drop_done_reply> meta_shard_state::drop_done(meta_txn& txn, const drop_done_request& q) {

@@ -52,14 +52,15 @@ class meta_txn {
   virtual result<std::vector<chunk_key>> scan_node_chunks(host_id host, chunk_key after,
                                                           size_t limit) = 0;
 
-  // The under-replicated queue, fewest live replicas first.
+  // The under-replicated queue, fewest live replicas first. A scan returns the entries
+  // after `after` (exclusive; nullopt: from the head), at most `limit`.
   virtual result<std::optional<under_replicated_record>> get_under_replicated(
       const under_replicated_key& key) = 0;
   virtual status put_under_replicated(const under_replicated_key& key,
                                       const under_replicated_record& r) = 0;
   virtual status delete_under_replicated(const under_replicated_key& key) = 0;
   virtual result<std::vector<std::pair<under_replicated_key, under_replicated_record>>>
-  scan_under_replicated(size_t limit) = 0;
+  scan_under_replicated(std::optional<under_replicated_key> after, size_t limit) = 0;
   virtual result<uint64_t> count_under_replicated() = 0;
 
   // The GC queue: replicas of deleted chunks still to delete on storage nodes.

@@ -28,7 +28,7 @@ TEST_CASE("committing a chunk with 2 of 3 replicas queues it in the commit's tra
   CHECK(f.queue_size() == 0);
   CHECK(f.fails(lookup_request{root_dir_id, {"f"}}) == errc::not_found);
   f.ok<file_commit_reply>(commit);
-  auto queue = f.reader()->scan_under_replicated(10);
+  auto queue = f.reader()->scan_under_replicated(std::nullopt, 10);
   REQUIRE(queue.ok());
   REQUIRE(queue->size() == 2);
   CHECK(queue->at(0).first.live_replicas == 2);
@@ -163,77 +163,13 @@ TEST_CASE("ids are unique and are never reused after a reopen") {
 
 // Delegates to a real transaction but fails put_under_replicated, the last write of a
 // commit, so the request fails after it already wrote its entry and index.
-class failing_queue_txn final : public meta_txn {
+class failing_queue_txn final : public cairn::test::forwarding_txn {
  public:
-  explicit failing_queue_txn(meta_txn& t) : t_(t) {}
-  result<std::optional<entry_record>> get_entry(inode_id p, std::string_view n) override {
-    return t_.get_entry(p, n);
-  }
-  status put_entry(inode_id p, std::string_view n, const entry_record& e) override {
-    return t_.put_entry(p, n, e);
-  }
-  status delete_entry(inode_id p, std::string_view n) override { return t_.delete_entry(p, n); }
-  result<std::vector<named_entry>> list_entries(inode_id p, std::string_view s, size_t l) override {
-    return t_.list_entries(p, s, l);
-  }
-  result<std::optional<dir_record>> get_dir(inode_id d) override { return t_.get_dir(d); }
-  status put_dir(inode_id d, const dir_record& r) override { return t_.put_dir(d, r); }
-  status delete_dir(inode_id d) override { return t_.delete_dir(d); }
-  result<std::optional<inode_record>> get_inode(inode_id i) override { return t_.get_inode(i); }
-  status put_inode(const inode_record& i) override { return t_.put_inode(i); }
-  status delete_inode(inode_id i) override { return t_.delete_inode(i); }
-  status put_node_chunk(host_id h, chunk_key c) override { return t_.put_node_chunk(h, c); }
-  status delete_node_chunk(host_id h, chunk_key c) override { return t_.delete_node_chunk(h, c); }
-  result<std::vector<chunk_key>> scan_node_chunks(host_id h, chunk_key a, size_t l) override {
-    return t_.scan_node_chunks(h, a, l);
-  }
-  result<std::optional<under_replicated_record>> get_under_replicated(
-      const under_replicated_key& k) override {
-    return t_.get_under_replicated(k);
-  }
+  using forwarding_txn::forwarding_txn;
   status put_under_replicated(const under_replicated_key&,
                               const under_replicated_record&) override {
     return error{errc::io_error, "injected"};
   }
-  status delete_under_replicated(const under_replicated_key& k) override {
-    return t_.delete_under_replicated(k);
-  }
-  result<std::vector<std::pair<under_replicated_key, under_replicated_record>>>
-  scan_under_replicated(size_t l) override {
-    return t_.scan_under_replicated(l);
-  }
-  result<uint64_t> count_under_replicated() override { return t_.count_under_replicated(); }
-  result<std::optional<gc_record>> get_gc(chunk_key c) override { return t_.get_gc(c); }
-  status put_gc(chunk_key c, const gc_record& r) override { return t_.put_gc(c, r); }
-  status delete_gc(chunk_key c) override { return t_.delete_gc(c); }
-  result<std::vector<std::pair<chunk_key, gc_record>>> scan_gc(std::optional<chunk_key> a,
-                                                               size_t l) override {
-    return t_.scan_gc(a, l);
-  }
-  result<uint64_t> count_gc() override { return t_.count_gc(); }
-  status put_pending(const pending_key& k) override { return t_.put_pending(k); }
-  status delete_pending(const pending_key& k) override { return t_.delete_pending(k); }
-  result<std::vector<pending_key>> scan_pending(int64_t before, size_t l) override {
-    return t_.scan_pending(before, l);
-  }
-  result<uint64_t> count_pending() override { return t_.count_pending(); }
-  status put_drop_outbox(inode_id f) override { return t_.put_drop_outbox(f); }
-  status delete_drop_outbox(inode_id f) override { return t_.delete_drop_outbox(f); }
-  result<std::vector<inode_id>> scan_drop_outbox(std::optional<inode_id> a, size_t l) override {
-    return t_.scan_drop_outbox(a, l);
-  }
-  result<uint64_t> count_drop_outbox() override { return t_.count_drop_outbox(); }
-  result<std::vector<inode_record>> scan_inodes(std::optional<inode_id> a, size_t l) override {
-    return t_.scan_inodes(a, l);
-  }
-  result<std::optional<meta_counters>> get_counters() override { return t_.get_counters(); }
-  status put_counters(const meta_counters& c) override { return t_.put_counters(c); }
-  result<std::unique_ptr<meta_txn>> begin_nested() override { return t_.begin_nested(); }
-  status commit() override { return t_.commit(); }
-  void abort() override { t_.abort(); }
-
- private:
-  meta_txn& t_;
 };
 
 TEST_CASE("a request failing inside a batch leaves no partial writes and spares the others") {
@@ -274,13 +210,13 @@ TEST_CASE("a corruption report and an added replica move the chunk through the q
   CHECK(f.queue_size() == 0);
   f.ok<corrupt_report_reply>(corrupt_report_request{c.file_id, 0, hosts[0]});
   f.ok<corrupt_report_reply>(corrupt_report_request{c.file_id, 0, hosts[0]});  // idempotent
-  auto queue = f.reader()->scan_under_replicated(10).value();
+  auto queue = f.reader()->scan_under_replicated(std::nullopt, 10).value();
   REQUIRE(queue.size() == 1);
   CHECK(queue[0].first.live_replicas == 2);
   CHECK(queue[0].second.reason == repair_reason::corrupt);
   f.now_ms = 2000;
   f.ok<corrupt_report_reply>(corrupt_report_request{c.file_id, 0, hosts[1]});
-  queue = f.reader()->scan_under_replicated(10).value();
+  queue = f.reader()->scan_under_replicated(std::nullopt, 10).value();
   REQUIRE(queue.size() == 1);
   CHECK(queue[0].first.live_replicas == 1);
   CHECK(queue[0].second.since_ms == 1000);  // when it first needed repair
@@ -291,7 +227,7 @@ TEST_CASE("a corruption report and an added replica move the chunk through the q
   uint32_t crc = 0xC0FFEE00u;
   f.ok<replica_add_reply>(replica_add_request{c.file_id, 0, hosts[0], crc});
   f.ok<replica_add_reply>(replica_add_request{c.file_id, 0, hosts[0], crc});  // idempotent
-  queue = f.reader()->scan_under_replicated(10).value();
+  queue = f.reader()->scan_under_replicated(std::nullopt, 10).value();
   REQUIRE(queue.size() == 1);
   CHECK(queue[0].first.live_replicas == 2);
   f.ok<replica_add_reply>(replica_add_request{c.file_id, 0, hosts[1], crc});

@@ -13,14 +13,14 @@ TEST_CASE("the under-replicated queue yields the chunks with the fewest live rep
   REQUIRE(t->put_under_replicated({0, {500, 3}}, {repair_reason::host_lost, 0, 3, 2}).ok());
   REQUIRE(t->put_under_replicated({1, {1, 1}}, {repair_reason::corrupt, 1, 3, 3}).ok());
   REQUIRE(t->commit().ok());
-  auto q = f.reader()->scan_under_replicated(10).value();
+  auto q = f.reader()->scan_under_replicated(std::nullopt, 10).value();
   REQUIRE(q.size() == 3);
   CHECK(q[0].first.live_replicas == 0);
   CHECK(q[0].first.chunk == chunk_key{500, 3});
   CHECK(q[0].second.reason == repair_reason::host_lost);
   CHECK(q[1].first.live_replicas == 1);
   CHECK(q[2].first.live_replicas == 2);
-  CHECK(f.reader()->scan_under_replicated(1).value().size() == 1);
+  CHECK(f.reader()->scan_under_replicated(std::nullopt, 1).value().size() == 1);
 }
 
 TEST_CASE("the pending index scans by creation time, negative times first, up to a bound") {

@@ -30,6 +30,81 @@ inline std::vector<placement_host> three_racks(size_t hosts_per_rack = 1) {
   return out;
 }
 
+// Delegates every call to a real transaction: tests derive from it to inject failures
+// or count what a request reads.
+class forwarding_txn : public meta_txn {
+ public:
+  explicit forwarding_txn(meta_txn& t) : t_(t) {}
+  result<std::optional<entry_record>> get_entry(inode_id p, std::string_view n) override {
+    return t_.get_entry(p, n);
+  }
+  status put_entry(inode_id p, std::string_view n, const entry_record& e) override {
+    return t_.put_entry(p, n, e);
+  }
+  status delete_entry(inode_id p, std::string_view n) override { return t_.delete_entry(p, n); }
+  result<std::vector<named_entry>> list_entries(inode_id p, std::string_view s, size_t l) override {
+    return t_.list_entries(p, s, l);
+  }
+  result<std::optional<dir_record>> get_dir(inode_id d) override { return t_.get_dir(d); }
+  status put_dir(inode_id d, const dir_record& r) override { return t_.put_dir(d, r); }
+  status delete_dir(inode_id d) override { return t_.delete_dir(d); }
+  result<std::optional<inode_record>> get_inode(inode_id i) override { return t_.get_inode(i); }
+  status put_inode(const inode_record& i) override { return t_.put_inode(i); }
+  status delete_inode(inode_id i) override { return t_.delete_inode(i); }
+  status put_node_chunk(host_id h, chunk_key c) override { return t_.put_node_chunk(h, c); }
+  status delete_node_chunk(host_id h, chunk_key c) override { return t_.delete_node_chunk(h, c); }
+  result<std::vector<chunk_key>> scan_node_chunks(host_id h, chunk_key a, size_t l) override {
+    return t_.scan_node_chunks(h, a, l);
+  }
+  result<std::optional<under_replicated_record>> get_under_replicated(
+      const under_replicated_key& k) override {
+    return t_.get_under_replicated(k);
+  }
+  status put_under_replicated(const under_replicated_key& k,
+                              const under_replicated_record& r) override {
+    return t_.put_under_replicated(k, r);
+  }
+  status delete_under_replicated(const under_replicated_key& k) override {
+    return t_.delete_under_replicated(k);
+  }
+  result<std::vector<std::pair<under_replicated_key, under_replicated_record>>>
+  scan_under_replicated(std::optional<under_replicated_key> a, size_t l) override {
+    return t_.scan_under_replicated(a, l);
+  }
+  result<uint64_t> count_under_replicated() override { return t_.count_under_replicated(); }
+  result<std::optional<gc_record>> get_gc(chunk_key c) override { return t_.get_gc(c); }
+  status put_gc(chunk_key c, const gc_record& r) override { return t_.put_gc(c, r); }
+  status delete_gc(chunk_key c) override { return t_.delete_gc(c); }
+  result<std::vector<std::pair<chunk_key, gc_record>>> scan_gc(std::optional<chunk_key> a,
+                                                               size_t l) override {
+    return t_.scan_gc(a, l);
+  }
+  result<uint64_t> count_gc() override { return t_.count_gc(); }
+  status put_pending(const pending_key& k) override { return t_.put_pending(k); }
+  status delete_pending(const pending_key& k) override { return t_.delete_pending(k); }
+  result<std::vector<pending_key>> scan_pending(int64_t before, size_t l) override {
+    return t_.scan_pending(before, l);
+  }
+  result<uint64_t> count_pending() override { return t_.count_pending(); }
+  status put_drop_outbox(inode_id f) override { return t_.put_drop_outbox(f); }
+  status delete_drop_outbox(inode_id f) override { return t_.delete_drop_outbox(f); }
+  result<std::vector<inode_id>> scan_drop_outbox(std::optional<inode_id> a, size_t l) override {
+    return t_.scan_drop_outbox(a, l);
+  }
+  result<uint64_t> count_drop_outbox() override { return t_.count_drop_outbox(); }
+  result<std::vector<inode_record>> scan_inodes(std::optional<inode_id> a, size_t l) override {
+    return t_.scan_inodes(a, l);
+  }
+  result<std::optional<meta_counters>> get_counters() override { return t_.get_counters(); }
+  status put_counters(const meta_counters& c) override { return t_.put_counters(c); }
+  result<std::unique_ptr<meta_txn>> begin_nested() override { return t_.begin_nested(); }
+  status commit() override { return t_.commit(); }
+  void abort() override { t_.abort(); }
+
+ protected:
+  meta_txn& t_;
+};
+
 struct meta_fixture {
   std::string dir = make_temp_dir();
   meta_shard_config cfg;
