@@ -37,6 +37,8 @@ replica_audit audit_replicas(const std::vector<file_info>& files,
                   holds(disk == disks.end() ? nullptr : disk->second, key, c);
         if (ok) {
           ++good;
+        } else if (r.state != replica_state::live) {
+          continue;  // known bad or away: repair's business, counted by the final check
         } else if (destroyed.count(r.host)) {
           ++gone;
         } else if (r.state == replica_state::live) {
@@ -47,11 +49,12 @@ replica_audit audit_replicas(const std::vector<file_info>& files,
       }
       a.replicas_good += good;
       a.replicas_destroyed += gone;
-      if (good + gone < f.min_replicas) {
-        ++a.under_min;
+      if (good < f.min_replicas) ++a.under_min;
+      if (good < f.final_replicas) {
+        ++a.under_final;
         note(a, f.path + " chunk " + std::to_string(c.index) + " has " + std::to_string(good) +
-                    " good replicas (+" + std::to_string(gone) + " destroyed), min is " +
-                    std::to_string(f.min_replicas));
+                    " good replicas (" + std::to_string(gone) +
+                    " lost to destroyed disks), final is " + std::to_string(f.final_replicas));
       }
     }
   }
@@ -68,6 +71,35 @@ replica_audit audit_replicas(const std::vector<file_info>& files,
     }
   }
   return a;
+}
+
+uint64_t repaired_flips(const std::vector<injected_flip>& flips,
+                        const std::vector<file_info>& files,
+                        const std::map<host_id, const sim_disk*>& disks) {
+  std::map<chunk_key, std::pair<const file_info*, const chunk_info*>> chunks;
+  for (auto& f : files)
+    for (auto& c : f.chunks) chunks[{f.id, c.index}] = {&f, &c};
+  uint64_t repaired = 0;
+  for (auto& flip : flips) {
+    auto disk = disks.find(flip.host);
+    const sim_chunk* stored = disk == disks.end() ? nullptr : disk->second->find(flip.chunk);
+    bool bad_left = stored && crc32c(stored->bytes.data(), stored->bytes.size()) != stored->crc;
+    if (bad_left) continue;
+    auto it = chunks.find(flip.chunk);
+    if (it == chunks.end()) {
+      ++repaired;  // the file is gone, and with it the bad copy
+      continue;
+    }
+    auto& [f, c] = it->second;
+    uint32_t good = 0;
+    for (auto& r : c->replicas) {
+      auto d = disks.find(r.host);
+      good += r.state == replica_state::live &&
+              holds(d == disks.end() ? nullptr : d->second, flip.chunk, *c);
+    }
+    repaired += good >= f->final_replicas;
+  }
+  return repaired;
 }
 
 }  // namespace cairn
