@@ -8,8 +8,14 @@
 namespace cairn {
 
 sim_cluster::sim_cluster(caf::actor_system& sys, registry& reg, sim_network& net,
-                         cluster_config cfg, uint64_t seed)
-    : sys_(sys), reg_(reg), net_(net), cfg_(std::move(cfg)), seed_(seed) {
+                         cluster_config cfg, uint64_t seed,
+                         std::function<void(const cluster_map&)> on_map_change)
+    : sys_(sys),
+      reg_(reg),
+      net_(net),
+      cfg_(std::move(cfg)),
+      seed_(seed),
+      on_map_change_(std::move(on_map_change)) {
   for (auto& hc : cfg_.hosts) {
     sim_host h;
     h.cfg = hc;
@@ -50,9 +56,23 @@ status sim_cluster::start_roles(sim_host& h) {
     if (!shard) return shard.err();
     h.roles.push_back(*shard);
     route(h, {h.cfg.id, meta_actor_name(s)}, *shard);
+    auto repairer = spawn_repairer(sys_, reg_, repairer_options_for(cfg_, s, seed_));
+    if (!repairer) return repairer.err();
+    h.roles.push_back(*repairer);
+    route(h, {h.cfg.id, repairer_actor_name(s)}, *repairer);
   }
+  // A restarted detector starts from the config's map; the coordinator's push brings
+  // it up to date.
+  auto detector = spawn_failure_detector(
+      sys_, reg_, failure_detector_options_from(cfg_, cluster_map::from_config(cfg_), h.cfg.id));
+  if (!detector) return detector.err();
+  h.roles.push_back(*detector);
+  route(h, {h.cfg.id, detector_actor_name}, *detector);
   if (h.runs_coordinator) {
-    auto coordinator = spawn_coordinator(sys_, reg_, coordinator_options_for(cfg_));
+    auto o = coordinator_options_for(cfg_);
+    o.sync = false;  // LMDB in the run's temporary directory, as for meta shards
+    o.on_map_change = on_map_change_;
+    auto coordinator = spawn_coordinator(sys_, reg_, o);
     if (!coordinator) return coordinator.err();
     h.roles.push_back(*coordinator);
     route(h, {h.cfg.id, coordinator_actor_name}, *coordinator);

@@ -1,15 +1,18 @@
 #pragma once
 // The simulated hosts: the same roles cairnd starts from a config (storage node, the
-// meta shards placed on the host, the coordinator on the first host), each over a
+// meta shards placed on the host with their repairers, the failure detector, the
+// coordinator on the first host), each over a
 // simulated disk (storage) or real LMDB in the run's temporary directory (meta), and
 // the host's NIC registered in their place. Hosts crash (roles killed, unsynced chunk
 // data lost, LMDB keeps what it committed), restart over the data they kept, and
 // lose their disk (wipe).
 #include <caf/actor.hpp>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
+#include "runtime/cluster_map.hpp"
 #include "runtime/config.hpp"
 #include "runtime/net/registry.hpp"
 #include "sim/sim_disk.hpp"
@@ -29,8 +32,9 @@ struct sim_host {
 
 class sim_cluster {
  public:
+  // `on_map_change` sees every map the coordinator makes (epoch changes), as it makes it.
   sim_cluster(caf::actor_system& sys, registry& reg, sim_network& net, cluster_config cfg,
-              uint64_t seed);
+              uint64_t seed, std::function<void(const cluster_map&)> on_map_change = {});
 
   // Starts every host. Errors: a role that cannot start (LMDB in the temp dir).
   status start();
@@ -53,6 +57,7 @@ class sim_cluster {
   sim_network& net_;
   cluster_config cfg_;
   uint64_t seed_;
+  std::function<void(const cluster_map&)> on_map_change_;
   std::vector<sim_host> hosts_;
 };
 

@@ -113,6 +113,12 @@ result<chunk_data> sim_chunk_store::get(const chunk_key& key) {
   return chunk_data{chunk->crc, chunk->bytes};
 }
 
+result<chunk_receipt> sim_chunk_store::describe(const chunk_key& key) {
+  const sim_chunk* chunk = disk_->find(key);
+  if (chunk == nullptr) return error{errc::not_found, "chunk not stored"};
+  return chunk_receipt{chunk->crc, static_cast<uint32_t>(chunk->bytes.size())};
+}
+
 result<std::vector<stored_chunk_info>> sim_chunk_store::scan(const chunk_key& after, size_t limit) {
   CAIRN_ASSERT(limit > 0);
   std::vector<stored_chunk_info> out;

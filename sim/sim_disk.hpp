@@ -102,6 +102,8 @@ class sim_chunk_store final : public chunk_store {
   result<batch_receipt> commit(int64_t now_ms) override;
   // not_found; corrupt when the stored bytes no longer match their crc.
   result<chunk_data> get(const chunk_key& key) override;
+  // The crc and length as written, like an index: a flipped chunk still describes.
+  result<chunk_receipt> describe(const chunk_key& key) override;
   // Never fails.
   result<std::vector<stored_chunk_info>> scan(const chunk_key& after, size_t limit) override;
   chunk_store_stats stats() override;

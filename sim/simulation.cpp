@@ -30,7 +30,14 @@ constexpr sim_us drain_max = 120 * second;
 // chunk written before the quiet phase gets old enough for the orphan scan (30 s) and
 // is scanned (every 5 s).
 constexpr sim_us settle = 90 * second;
+// Every chunk must be back at its final count this long after the faults stop.
+constexpr sim_us repair_window = 300 * second;
+constexpr sim_us repair_poll = 5 * second;
+// After repair, copies it made surplus on returning hosts are found by their orphan scan.
+constexpr sim_us after_repair = 45 * second;
 constexpr sim_us final_pass_max = 300 * second;
+// A crash must be declared within this (p99) at 1 s heartbeats.
+constexpr double detect_p99_max_s = 3.0;
 
 std::string temp_parent(const sim_options& opt) {
   if (!opt.temp_dir.empty()) return opt.temp_dir;
@@ -53,6 +60,12 @@ cluster_config make_config(const swarm_params& s, const std::string& dir) {
   c.pending_ttl_ms = 20'000;
   c.orphan_grace_ms = 30'000;
   c.orphan_scan_interval_ms = 5'000;
+  // Membership and repair at production speed, but out after a minute (production: 10)
+  // so that runs see hosts leave for good; scrubbing fast enough to pass over every
+  // disk many times per run (production: 32 MiB/s, once a day).
+  c.out_interval_ms = 60'000;
+  c.scrub_rate = 8u << 20;
+  c.scrub_interval_ms = 20'000;
   for (uint32_t i = 1; i <= s.hosts; ++i) {
     host_config h;
     h.id = i;
@@ -84,17 +97,39 @@ net_params quiet(net_params p) {
   return p;
 }
 
+// The seed's shape with the profile's faults (see sim_options::faults).
+result<swarm_params> draw_profile(const sim_options& opt) {
+  auto p = draw_swarm(opt.seed, opt.hosts, opt.faults == "swarm");
+  if (!p) return p;
+  if (opt.faults == "crashes") {
+    p->crash_rate = 6;
+  } else if (opt.faults == "lossy") {
+    p->net.loss = 0.01;
+    p->net.latency_us_min = 1'000;
+    p->net.latency_us_median = 20'000;
+    p->net.latency_us_max = 120'000;
+  } else if (opt.faults == "corruption") {
+    p->bitflip_rate = 60;
+  } else if (opt.faults != "swarm" && opt.faults != "none" && opt.faults != "decommission") {
+    return error{errc::invalid_argument, "unknown fault profile \"" + opt.faults + "\""};
+  }
+  return p;
+}
+
 // Carries out one planned fault and counts it.
 class fault_driver {
  public:
   fault_driver(sim_world& world, sim_cluster& cluster, sim_network& net, trace_log& trace,
-               rng random, sim_report& report)
+               rng random, sim_report& report, membership_audit& membership)
       : world_(world),
         cluster_(cluster),
         net_(net),
         trace_(trace),
         random_(random),
-        report_(report) {}
+        report_(report),
+        membership_(membership) {}
+
+  const std::vector<injected_flip>& flips() const { return flips_; }
 
   status apply(const fault_event& e) {
     trace_.record(world_.now(), "fault",
@@ -102,12 +137,12 @@ class fault_driver {
     ++report_.faults[to_string(e.kind)];
     switch (e.kind) {
       case fault_kind::crash:
-        cluster_.crash(e.host);
+        crash(e.host);
         break;
       case fault_kind::restart:
-        return cluster_.restart(e.host);
+        return restart(e.host);
       case fault_kind::wipe: {
-        cluster_.crash(e.host);
+        crash(e.host);
         // Let the killed roles exit before their disk goes.
         world_.run_until_idle(world_.now());
         auto& h = cluster_.host(e.host);
@@ -116,15 +151,19 @@ class fault_driver {
         break;
       }
       case fault_kind::partition:
+        membership_.network_disturbed(world_.now());
         net_.links.partition(e.side_a, e.side_b, e.one_way);
         break;
       case fault_kind::heal:
+        membership_.network_disturbed(world_.now());
         net_.links.heal();
         break;
       case fault_kind::clog:
+        membership_.network_disturbed(world_.now());
         net_.links.clog(e.host, e.peer, e.until);
         break;
       case fault_kind::unclog:
+        membership_.network_disturbed(world_.now());
         net_.links.unclog(e.host, e.peer);
         break;
       case fault_kind::bitflip:
@@ -154,19 +193,28 @@ class fault_driver {
       h.disk->set_full(false);
       h.disk->set_sync_latency_ms(0);
       if (!h.up)
-        if (auto st = cluster_.restart(h.cfg.id); !st) return st;
+        if (auto st = restart(h.cfg.id); !st) return st;
     }
     return ok_status();
   }
 
  private:
+  void crash(host_id h) {
+    if (cluster_.host(h).up) membership_.host_crashed(h, world_.now());
+    cluster_.crash(h);
+  }
+  status restart(host_id h) {
+    if (!cluster_.host(h).up) membership_.host_restarted(h, world_.now());
+    return cluster_.restart(h);
+  }
+
   void flip_a_bit(sim_host& h) {
     auto keys = h.disk->keys();
     if (keys.empty()) return;
     auto key = keys[random_.below(keys.size())];
     auto size = h.disk->find(key)->bytes.size();
     if (size == 0) return;
-    h.disk->flip_bit(key, random_.below(size * 8));
+    if (h.disk->flip_bit(key, random_.below(size * 8))) flips_.push_back({h.cfg.id, key});
     h.destroyed = true;
   }
 
@@ -176,6 +224,8 @@ class fault_driver {
   trace_log& trace_;
   rng random_;
   sim_report& report_;
+  membership_audit& membership_;
+  std::vector<injected_flip> flips_;
 };
 
 // Runs the world until `done` or `limit`; false when the limit came first.
@@ -245,8 +295,14 @@ result<cluster_status> fetch_cluster_status(sim_world& world, const caf::actor& 
   return **out;
 }
 
+// What the quiet phase observed besides the workload and the disks.
+struct quiet_facts {
+  std::vector<injected_flip> flips;
+  std::optional<host_id> decommissioned;
+};
+
 void check(sim_report& report, const workload& wl, sim_cluster& cluster,
-           const result<cluster_status>& status) {
+           const result<cluster_status>& status, const quiet_facts& facts) {
   auto& s = wl.stats();
   add_checker(report, "no_wrong_bytes", s.wrong_bytes == 0,
               std::to_string(s.reads_checked) + " reads checked, " + std::to_string(s.wrong_bytes) +
@@ -263,11 +319,49 @@ void check(sim_report& report, const workload& wl, sim_cluster& cluster,
   }
   auto audit = audit_replicas(wl.final_files(), disks, destroyed);
   report.replicas_destroyed = audit.replicas_destroyed;
-  add_checker(
-      report, "min_replicas_reached", audit.under_min == 0,
-      std::to_string(audit.chunks) + " chunks of " + std::to_string(wl.final_files().size()) +
-          " files, " + std::to_string(audit.under_min) +
-          " below min (destroyed replicas: " + std::to_string(audit.replicas_destroyed) + ")");
+  add_checker(report, "min_replicas_reached", audit.under_min == 0,
+              std::to_string(audit.chunks) + " chunks of " +
+                  std::to_string(wl.final_files().size()) + " files, " +
+                  std::to_string(audit.under_min) + " with fewer good replicas than min");
+  uint64_t queued = 0;
+  if (status)
+    for (auto& sh : status->shards) queued += sh.under_replicated;
+  bool drained = report.repair_drained_s >= 0;
+  add_checker(report, "final_replicas_reached", audit.under_final == 0 && queued == 0 && drained,
+              std::to_string(audit.under_final) + " chunks with fewer good replicas than final, " +
+                  std::to_string(queued) + " queued for repair; queues " +
+                  (drained ? "drained " + std::to_string(int(report.repair_drained_s)) +
+                                 " s after the faults stopped"
+                           : "not drained within " + std::to_string(repair_window / second) +
+                                 " s of the faults stopping"));
+  report.corruptions_injected = facts.flips.size();
+  report.corruptions_repaired = repaired_flips(facts.flips, wl.final_files(), disks);
+  add_checker(report, "corruptions_repaired",
+              report.corruptions_repaired == report.corruptions_injected,
+              std::to_string(report.corruptions_repaired) + " of " +
+                  std::to_string(report.corruptions_injected) +
+                  " flipped copies gone and their chunks back at final");
+  auto& d = report.detection;
+  if (report.options.faults == "crashes")
+    add_checker(report, "crashes_detected", d.missed == 0 && d.p99_s <= detect_p99_max_s,
+                std::to_string(d.detected) + " of " + std::to_string(d.crashes) +
+                    " crashes declared down, p50 " + std::to_string(d.p50_s) + " s, p99 " +
+                    std::to_string(d.p99_s) + " s (at most " + std::to_string(detect_p99_max_s) +
+                    "), " + std::to_string(d.missed) + " missed");
+  if (report.options.faults == "lossy" || report.options.faults == "none")
+    add_checker(report, "no_false_downs", d.false_downs == 0,
+                std::to_string(d.false_downs) + " running hosts declared down");
+  if (facts.decommissioned) {
+    host_id h = *facts.decommissioned;
+    uint64_t listed = 0;
+    for (auto& f : wl.final_files())
+      for (auto& c : f.chunks)
+        for (auto& r : c.replicas) listed += r.host == h;
+    size_t held = cluster.host(h).disk->keys().size();
+    add_checker(report, "decommission_drained", listed == 0 && held == 0,
+                "host " + std::to_string(h) + ": " + std::to_string(listed) + " replicas listed, " +
+                    std::to_string(held) + " chunks on its disk");
+  }
   add_checker(report, "replicas_intact", audit.replicas_lost == 0,
               std::to_string(audit.replicas_good) + " replicas hold their chunk's bytes, " +
                   std::to_string(audit.replicas_lost) +
@@ -309,7 +403,7 @@ bool sim_report::passed() const {
 std::string reproduce_command(const sim_options& opt) {
   auto cmd = "cairn-sim --seed " + std::to_string(opt.seed) + " --hosts " +
              std::to_string(opt.hosts) + " --duration " + std::to_string(opt.duration / second) +
-             "s --workload " + opt.workload + " --faults " + (opt.faults ? "swarm" : "none");
+             "s --workload " + opt.workload + " --faults " + opt.faults;
   if (opt.ops_per_second != 200) cmd += " --rate " + std::to_string(int(opt.ops_per_second));
   return cmd;
 }
@@ -318,7 +412,7 @@ result<sim_report> run_simulation(const sim_options& opt) {
   auto wall_start = std::chrono::steady_clock::now();  // for the report only
   sim_report report;
   report.options = opt;
-  auto swarm = draw_swarm(opt.seed, opt.hosts, opt.faults);
+  auto swarm = draw_profile(opt);
   if (!swarm) return swarm.err();
   report.swarm = *swarm;
   if (opt.workload != "mixed" && opt.workload != "xshard")
@@ -347,7 +441,10 @@ result<sim_report> run_simulation(const sim_options& opt) {
     sim_world world(opt.seed);
     sim_network net(world, link_model(quiet(swarm->net)), root.derive("network"), trace);
     spread_latencies(net.links, cfg, root.derive("network.links"));
-    sim_cluster cluster(world.system(), reg, net, cfg, opt.seed);
+    membership_audit membership(cfg.hosts.front().id);
+    sim_cluster cluster(world.system(), reg, net, cfg, opt.seed,
+                        [&](const cluster_map& m) { membership.map_changed(m, world.now()); });
+    std::optional<host_id> decommissioned;
     client_handles c;
     // On every way out of this block: stop clients, roles and NICs and let them exit
     // while the network they point at still exists (it is destroyed before the world).
@@ -383,7 +480,8 @@ result<sim_report> run_simulation(const sim_options& opt) {
     std::optional<buggify_scope> bugs_on;
     if (swarm->buggify) bugs_on.emplace(&bugs);
     net.links.set_params(swarm->net);
-    fault_driver faults(world, cluster, net, trace, root.derive("fault.targets"), report);
+    fault_driver faults(world, cluster, net, trace, root.derive("fault.targets"), report,
+                        membership);
     sim_us start = world.now(), end = start + opt.duration;
     auto plan_rng = root.derive("fault.plan");
     std::vector<host_id> ids;
@@ -413,14 +511,31 @@ result<sim_report> run_simulation(const sim_options& opt) {
       return st.err();
     }
     trace.record(world.now(), "quiet", {});
+    sim_us quiet_start = world.now();
     run_while(world, world.now() + drain_max, [&] { return wl.in_flight() == 0; });
-    world.run_until(world.now() + settle);
+    // Repair: poll the queues until they are empty (or the window is over), then give
+    // the orphan scans of returning hosts time to drop the copies repair made surplus.
+    sim_us drained_at = -1;
+    while (world.now() < quiet_start + repair_window) {
+      auto polled = fetch_cluster_status(world, c.actors.front());
+      bool empty = polled.ok();
+      if (polled)
+        for (auto& sh : polled->shards) empty = empty && sh.reachable && sh.under_replicated == 0;
+      if (empty) {
+        drained_at = world.now();
+        break;
+      }
+      world.run_until(world.now() + repair_poll);
+    }
+    if (drained_at >= 0) report.repair_drained_s = double(drained_at - quiet_start) / second;
+    world.run_until(std::max(quiet_start + settle, world.now() + after_repair));
     bool final_done = false;
     wl.start_final_pass([&] { final_done = true; });
     if (!run_while(world, world.now() + final_pass_max, [&] { return final_done; }))
       report.violations.push_back("the final pass did not finish");
     auto status = fetch_cluster_status(world, c.actors.front());
-    check(report, wl, cluster, status);
+    report.detection = membership.figures();
+    check(report, wl, cluster, status, quiet_facts{faults.flips(), decommissioned});
     if (!final_done) add_checker(report, "final_pass_finished", false, "timed out");
     for (auto& v : wl.violations()) report.violations.insert(report.violations.begin(), v);
     for (auto& [site, n] : bugs.fired()) report.faults["buggify." + site] = n;

@@ -10,6 +10,7 @@
 
 #include "runtime/result.hpp"
 #include "sim/fault_plan.hpp"
+#include "sim/membership_audit.hpp"
 #include "sim/sim_network.hpp"
 #include "sim/workload.hpp"
 
@@ -20,7 +21,10 @@ struct sim_options {
   uint32_t hosts = 9;
   sim_us duration = sim_us{600} * 1'000'000;  // the chaos phase
   std::string workload = "mixed";
-  bool faults = true;  // --faults swarm; false: --faults none
+  // swarm: the seed draws every fault rate; none: no faults; crashes: host crashes only;
+  // lossy: 1% loss and ~100 ms of latency jitter only; corruption: bit flips only;
+  // decommission: one host decommissioned a third into the chaos phase, no faults.
+  std::string faults = "swarm";
   double ops_per_second = 200;
   std::string trace_path;  // JSON lines of every event; empty: none
   std::string temp_dir;    // parent of the run's LMDB directories; empty: /dev/shm or /tmp
@@ -42,6 +46,9 @@ struct sim_report {
   network_counters net;
   link_counters links;
   uint64_t replicas_destroyed = 0;  // replicas lost to wipes and bit flips (the budget)
+  detection_figures detection;
+  uint64_t corruptions_injected = 0, corruptions_repaired = 0;
+  double repair_drained_s = -1;  // quiet phase start -> repair queues empty; -1: never
   std::vector<checker_result> checkers;
   std::vector<std::string> violations;
 
@@ -51,6 +58,10 @@ struct sim_report {
 
 // The command line that repeats this run.
 std::string reproduce_command(const sim_options& opt);
+
+// The fault profiles --faults accepts.
+inline constexpr const char* fault_profiles[] = {"swarm", "none",       "crashes",
+                                                 "lossy", "corruption", "decommission"};
 
 // Errors: the run could not be set up (temp dir, a role failed to start) — not a
 // checker verdict, which is in the report.

@@ -1,20 +1,12 @@
 #pragma once
-// Pure logic of the coordinator: it owns the cluster map and assembles the cluster
-// status from the answers of every shard and storage node. No CAF, no I/O.
+// Pure logic of the coordinator's status round: it assembles the cluster status from
+// the answers of every shard and storage node. No CAF, no I/O. (The map itself and
+// its changes are membership.hpp's.)
 #include <optional>
 
 #include "actors/coordinator/coordinator_protocol.hpp"
 
 namespace cairn {
-
-class coordinator_state {
- public:
-  explicit coordinator_state(cluster_map map) : map_(std::move(map)) {}
-  const cluster_map& map() const { return map_; }
-
- private:
-  cluster_map map_;
-};
 
 // Collects one status round. Every shard and storage node of the map is asked; an
 // answer that does not come (timeout, error) leaves it marked unreachable.

@@ -22,4 +22,13 @@ struct placement_host {
 // the others; ties are broken at random.
 std::vector<host_id> place_chunk(const std::vector<placement_host>& hosts, size_t count, rng& r);
 
+// The same for adding replicas to a chunk that already has some: `taken` are the labels
+// of the hosts already holding its replicas. A domain (rack, then `host` label within a
+// rack) holding k of them gets its first new host only in round k of the round robin,
+// so a rack without a replica is used before a rack with one, whenever one has an up
+// host. `taken` hosts are not excluded from `hosts`: leave them out yourself. With
+// `taken` empty this is place_chunk above, draw for draw.
+std::vector<host_id> place_chunk(const std::vector<placement_host>& hosts, size_t count, rng& r,
+                                 const std::vector<topology_labels>& taken);
+
 }  // namespace cairn

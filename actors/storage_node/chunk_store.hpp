@@ -79,6 +79,16 @@ class chunk_store {
   // bytes do not match their CRC32C; io_error.
   virtual result<chunk_data> get(const chunk_key& key) = 0;
 
+  // The CRC32C and length the store recorded for a committed chunk, without reading its
+  // bytes: a chunk whose bytes went bad still has them. not_found; corrupt when the
+  // record does not decode; io_error. This default reads the chunk through get(), so
+  // there a chunk whose bytes fail their CRC is corrupt; a store with an index overrides it.
+  virtual result<chunk_receipt> describe(const chunk_key& key) {
+    auto chunk = get(key);
+    if (!chunk) return chunk.err();
+    return chunk_receipt{chunk->crc, static_cast<uint32_t>(chunk->bytes.size())};
+  }
+
   // Up to `limit` committed chunks with keys greater than `after`, in key order, with
   // their commit times; fewer than `limit` means the last key was reached. Staged work
   // is not listed. The smallest key, {0, 0}, is never listed: file id 0 is never

@@ -253,6 +253,12 @@ result<chunk_data> disk_chunk_store::get(const chunk_key& key) {
   return chunk_data{entry->crc, std::move(data)};
 }
 
+result<chunk_receipt> disk_chunk_store::describe(const chunk_key& key) {
+  auto entry = index_.get(key);
+  if (!entry) return entry.err();
+  return chunk_receipt{entry->crc, entry->length};
+}
+
 result<std::vector<stored_chunk_info>> disk_chunk_store::scan(const chunk_key& after,
                                                               size_t limit) {
   return index_.list_after(after, limit);

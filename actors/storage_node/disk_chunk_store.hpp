@@ -45,6 +45,8 @@ class disk_chunk_store final : public chunk_store {
   void remove(const chunk_key& key) override;
   result<batch_receipt> commit(int64_t now_ms) override;
   result<chunk_data> get(const chunk_key& key) override;
+  // From the index alone.
+  result<chunk_receipt> describe(const chunk_key& key) override;
   result<std::vector<stored_chunk_info>> scan(const chunk_key& after, size_t limit) override;
   chunk_store_stats stats() override;
 

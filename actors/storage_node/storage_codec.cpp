@@ -1,5 +1,6 @@
 #include "actors/storage_node/storage_codec.hpp"
 
+#include "cairn/schema/cluster.capnp.h"
 #include "cairn/schema/meta.capnp.h"
 #include "cairn/schema/storage.capnp.h"
 #include "runtime/cluster_stats_codec.hpp"
@@ -13,6 +14,31 @@ result<chunk_key> read_key(const envelope_reader& env) {
     auto p = env.payload<Request>();
     return chunk_key{p.getFileId(), p.getIndex()};
   });
+}
+
+constexpr size_t replicate_sources_max = 64;
+
+kj::ArrayPtr<const capnp::byte> as_bytes(std::string_view s) {
+  return kj::arrayPtr(reinterpret_cast<const capnp::byte*>(s.data()), s.size());
+}
+
+// Opens a reply frame expected to be of `kind`: an errorReply becomes its error, any
+// other kind or an unreadable frame corrupt.
+result<std::unique_ptr<envelope_reader>> open_reply(std::string frame, wire::MessageKind kind,
+                                                    const char* what,
+                                                    const decode_limits& limits = {}) {
+  auto env = envelope_reader::open(std::move(frame), limits);
+  if (!env) return env.err();
+  auto got = (*env)->kind();
+  if (got == wire::MessageKind::ERROR_REPLY) {
+    auto err = read_error_reply(**env);
+    if (err.code == errc::ok) return error{errc::corrupt, "an errorReply with code ok"};
+    return err;
+  }
+  if (got != kind)
+    return error{errc::corrupt, std::string("a ") + what + " was answered with message kind " +
+                                    std::to_string(static_cast<uint16_t>(got))};
+  return env;
 }
 
 }  // namespace
@@ -47,8 +73,7 @@ std::string make_chunk_get_reply(const envelope_header& request, const chunk_dat
   envelope_builder b(reply_header(request, wire::MessageKind::CHUNK_GET_REPLY));
   auto p = b.init_payload<wire::ChunkGetReply>();
   p.setCrc(chunk.crc);
-  p.setData(
-      kj::arrayPtr(reinterpret_cast<const capnp::byte*>(chunk.bytes.data()), chunk.bytes.size()));
+  p.setData(as_bytes(chunk.bytes));
   return b.finish();
 }
 
@@ -73,7 +98,7 @@ std::string make_chunk_put_request(envelope_header header, const chunk_key& key,
   auto p = b.init_payload<wire::ChunkPutRequest>();
   p.setFileId(key.file);
   p.setIndex(key.index);
-  p.setData(kj::arrayPtr(reinterpret_cast<const capnp::byte*>(data.data()), data.size()));
+  p.setData(as_bytes(data));
   return b.finish();
 }
 
@@ -109,23 +134,135 @@ std::string make_chunk_check_request(envelope_header header, const chunk_check_r
   p.setFileId(check.key.file);
   p.setIndex(check.key.index);
   p.setHost(check.host);
+  p.setCrc(check.crc);
   return b.finish();
 }
 
 result<bool> read_chunk_check_reply(std::string frame) {
-  auto env = envelope_reader::open(std::move(frame));
+  auto env = open_reply(std::move(frame), wire::MessageKind::CHUNK_CHECK_REPLY, "chunk check");
   if (!env) return env.err();
-  auto kind = (*env)->kind();
-  if (kind == wire::MessageKind::ERROR_REPLY) {
-    auto err = read_error_reply(**env);
-    if (err.code == errc::ok) return error{errc::corrupt, "an errorReply with code ok"};
-    return err;
-  }
-  if (kind != wire::MessageKind::CHUNK_CHECK_REPLY)
-    return error{errc::corrupt, "a chunk check was answered with message kind " +
-                                    std::to_string(static_cast<uint16_t>(kind))};
   return guarded(
       [&]() -> result<bool> { return (*env)->payload<wire::ChunkCheckReply>().getReferenced(); });
+}
+
+result<chunk_replicate_request> read_chunk_replicate_request(const envelope_reader& env) {
+  return guarded([&]() -> result<chunk_replicate_request> {
+    auto p = env.payload<wire::ChunkReplicateRequest>();
+    auto sources = p.getSources();
+    if (sources.size() > replicate_sources_max)
+      return error{errc::corrupt, "a chunk replicate request with " +
+                                      std::to_string(sources.size()) + " sources (at most " +
+                                      std::to_string(replicate_sources_max) + ")"};
+    chunk_replicate_request out{{p.getFileId(), p.getIndex()}, p.getCrc(), p.getLength(), {}};
+    for (auto host : sources) out.sources.push_back(host);
+    return out;
+  });
+}
+
+std::string make_chunk_replicate_reply(const envelope_header& request,
+                                       const chunk_replicate_reply& reply) {
+  envelope_builder b(reply_header(request, wire::MessageKind::CHUNK_REPLICATE_REPLY));
+  auto p = b.init_payload<wire::ChunkReplicateReply>();
+  p.setCrc(reply.crc);
+  p.setLength(reply.length);
+  p.setSource(reply.source);
+  return b.finish();
+}
+
+std::string make_chunk_replicate_request(envelope_header header,
+                                         const chunk_replicate_request& request) {
+  header.kind = wire::MessageKind::CHUNK_REPLICATE_REQUEST;
+  envelope_builder b(header);
+  auto p = b.init_payload<wire::ChunkReplicateRequest>();
+  p.setFileId(request.key.file);
+  p.setIndex(request.key.index);
+  p.setCrc(request.crc);
+  p.setLength(request.length);
+  auto sources = p.initSources(static_cast<unsigned>(request.sources.size()));
+  for (unsigned i = 0; i < request.sources.size(); ++i) sources.set(i, request.sources[i]);
+  return b.finish();
+}
+
+result<chunk_replicate_reply> read_chunk_replicate_reply(std::string frame) {
+  auto env =
+      open_reply(std::move(frame), wire::MessageKind::CHUNK_REPLICATE_REPLY, "chunk replicate");
+  if (!env) return env.err();
+  return guarded([&]() -> result<chunk_replicate_reply> {
+    auto p = (*env)->payload<wire::ChunkReplicateReply>();
+    return chunk_replicate_reply{p.getCrc(), p.getLength(), p.getSource()};
+  });
+}
+
+result<chunk_data> read_chunk_get_reply(std::string frame, const decode_limits& limits) {
+  auto env = open_reply(std::move(frame), wire::MessageKind::CHUNK_GET_REPLY, "chunk get", limits);
+  if (!env) return env.err();
+  return guarded([&]() -> result<chunk_data> {
+    auto p = (*env)->payload<wire::ChunkGetReply>();
+    auto data = p.getData();
+    return chunk_data{p.getCrc(),
+                      std::string(reinterpret_cast<const char*>(data.begin()), data.size())};
+  });
+}
+
+std::string make_corrupt_report_request(envelope_header header, const chunk_key& key,
+                                        host_id host) {
+  header.kind = wire::MessageKind::CORRUPT_REPORT_REQUEST;
+  envelope_builder b(header);
+  auto p = b.init_payload<wire::CorruptReportRequest>();
+  p.setFileId(key.file);
+  p.setIndex(key.index);
+  p.setHost(host);
+  return b.finish();
+}
+
+status read_corrupt_report_reply(std::string frame) {
+  auto env =
+      open_reply(std::move(frame), wire::MessageKind::CORRUPT_REPORT_REPLY, "corruption report");
+  if (!env) return env.err();
+  return ok_status();
+}
+
+result<storage_map_update> read_map_update_request(const envelope_reader& env) {
+  return guarded([&]() -> result<storage_map_update> {
+    auto map = env.payload<wire::MapUpdateRequest>().getMap();
+    storage_map_update out{map.getEpoch(), {}};
+    auto shards = map.getShards();
+    std::vector<host_id> hosts(shards.size(), 0);
+    std::vector<bool> seen(shards.size(), false);
+    for (auto s : shards) {
+      if (s.getId() >= shards.size() || seen[s.getId()]) return out;  // not 0..n-1: ignored
+      seen[s.getId()] = true;
+      hosts[s.getId()] = s.getHost();
+    }
+    out.shard_hosts = std::move(hosts);
+    return out;
+  });
+}
+
+std::string make_map_update_reply(const envelope_header& request, uint64_t epoch) {
+  envelope_builder b(reply_header(request, wire::MessageKind::MAP_UPDATE_REPLY));
+  b.init_payload<wire::MapUpdateReply>().setEpoch(epoch);
+  return b.finish();
+}
+
+std::string make_map_update_request(envelope_header header, const storage_map_update& update) {
+  header.kind = wire::MessageKind::MAP_UPDATE_REQUEST;
+  envelope_builder b(header);
+  auto map = b.init_payload<wire::MapUpdateRequest>().initMap();
+  map.setEpoch(update.epoch);
+  auto shards = map.initShards(static_cast<unsigned>(update.shard_hosts.size()));
+  for (unsigned i = 0; i < update.shard_hosts.size(); ++i) {
+    shards[i].setId(static_cast<uint16_t>(i));
+    shards[i].setHost(update.shard_hosts[i]);
+  }
+  return b.finish();
+}
+
+result<uint64_t> read_map_update_reply(std::string frame) {
+  auto env = open_reply(std::move(frame), wire::MessageKind::MAP_UPDATE_REPLY, "map update");
+  if (!env) return env.err();
+  return guarded(
+      [&]() -> result<uint64_t> { return (*env)->payload<wire::MapUpdateReply>().getEpoch(); });
 }
 
 }  // namespace cairn

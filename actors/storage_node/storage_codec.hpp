@@ -6,6 +6,7 @@
 // (errc::corrupt).
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "actors/storage_node/chunk_store.hpp"
 #include "runtime/envelope.hpp"
@@ -21,6 +22,29 @@ struct chunk_put_request {
 struct chunk_check_request {
   chunk_key key;
   host_id host = 0;  // the asking node
+  uint32_t crc = 0;  // the CRC32C the node's index holds for its copy
+};
+
+// A repairer asking this node to copy a chunk from one of `sources` (tried in order).
+struct chunk_replicate_request {
+  chunk_key key;
+  uint32_t crc = 0;
+  uint32_t length = 0;
+  std::vector<host_id> sources;
+};
+struct chunk_replicate_reply {
+  uint32_t crc = 0;
+  uint32_t length = 0;
+  host_id source = 0;  // where the bytes came from; 0 = the node held them already
+  friend bool operator==(const chunk_replicate_reply&, const chunk_replicate_reply&) = default;
+};
+
+// What a storage node takes from the coordinator's map push: the epoch, and where each
+// meta shard runs (index = shard id; empty when the map's shard list is not exactly
+// the shards 0..n-1).
+struct storage_map_update {
+  uint64_t epoch = 0;
+  std::vector<host_id> shard_hosts;
 };
 
 result<chunk_put_request> read_chunk_put_request(const envelope_reader& env);
@@ -40,6 +64,32 @@ std::string make_chunk_put_request(envelope_header header, const chunk_key& key,
 std::string make_chunk_get_request(envelope_header header, const chunk_key& key);
 std::string make_chunk_delete_request(envelope_header header, const chunk_key& key);
 std::string make_node_stats_request(envelope_header header);
+
+// chunkReplicate. Requests with more than 64 sources are corrupt.
+result<chunk_replicate_request> read_chunk_replicate_request(const envelope_reader& env);
+std::string make_chunk_replicate_reply(const envelope_header& request,
+                                       const chunk_replicate_reply& reply);
+std::string make_chunk_replicate_request(envelope_header header,
+                                         const chunk_replicate_request& request);
+// As read_chunk_check_reply: an errorReply's own error, corrupt for anything else.
+result<chunk_replicate_reply> read_chunk_replicate_reply(std::string frame);
+
+// A chunkGetReply as another storage node reads it (opened under `limits`); errors as
+// for read_chunk_check_reply. The CRC is not checked here.
+result<chunk_data> read_chunk_get_reply(std::string frame, const decode_limits& limits);
+
+// The corruption report a storage node sends a chunk's home meta shard
+// (corruptReportRequest in schema/meta.capnp), and the answer: ok for a
+// corruptReportReply, errors as for read_chunk_check_reply.
+std::string make_corrupt_report_request(envelope_header header, const chunk_key& key, host_id host);
+status read_corrupt_report_reply(std::string frame);
+
+// The coordinator's map push (mapUpdateRequest in schema/cluster.capnp).
+result<storage_map_update> read_map_update_request(const envelope_reader& env);
+std::string make_map_update_reply(const envelope_header& request, uint64_t epoch);
+// For tests and tools: a map with only an epoch and the shard list.
+std::string make_map_update_request(envelope_header header, const storage_map_update& update);
+result<uint64_t> read_map_update_reply(std::string frame);
 
 // The orphan check: the storage node builds the request and reads the reply (the
 // meta shard's side is in actors/meta_shard/meta_codec).

@@ -1,75 +1,24 @@
 #include "actors/storage_node/storage_node_actor.hpp"
 
-#include <caf/all.hpp>
-
 #include <algorithm>
 #include <chrono>
-#include <deque>
-#include <optional>
-#include <unordered_map>
 
 #include "actors/storage_node/disk_chunk_store.hpp"
-#include "actors/storage_node/orphan_scanner.hpp"
-#include "actors/storage_node/storage_codec.hpp"
-#include "actors/storage_node/storage_node_state.hpp"
+#include "actors/storage_node/storage_node_shell.hpp"
 #include "runtime/buggify.hpp"
-#include "runtime/log.hpp"
-#include "runtime/net/atoms.hpp"
 #include "runtime/net/registry.hpp"
 
 namespace cairn {
 namespace {
 
-// A staged put or delete waiting for its batch: a request to answer, or a remove the
-// orphan scan staged (no promise).
-struct pending_reply {
-  caf::response_promise promise;
-  envelope_header request;
-  std::optional<chunk_key> orphan;
-};
+// How often an idle node looks whether an orphan scan or scrub pass is due.
+constexpr int64_t idle_tick_ms_max = 1000;
+// The scrubber's token bucket arithmetic stays in int64 below this (1 TiB/s).
+constexpr uint64_t scrub_rate_max = uint64_t{1} << 40;
 
-// To itself: the orphan scan has work left after the messages queued now.
-using scan_atom = caf::atom_constant<caf::atom("scan")>;
-
-// How often an idle node looks whether an orphan scan pass is due.
-constexpr int64_t scan_tick_ms_max = 1000;
-
-// Committed batches whose replies wait until their (simulated) slow sync is over.
-// More held batches than this and new puts and deletes are refused with overloaded.
-constexpr size_t held_batches_max = 1024;
-
-struct held_batch {
-  uint64_t id = 0;
-  std::vector<op_reply> replies;
-  bool synced = false;  // its sync time has passed; it leaves once every earlier one has
-};
-
-struct storage_actor_state {
-  storage_node_options opt;
-  std::unique_ptr<chunk_store> store;  // closed when the state is destroyed at exit
-  storage_node_state logic;
-  std::unordered_map<uint64_t, pending_reply> pending;
-  // Replies leave in commit order: a batch waits behind every earlier held one.
-  // Empty unless the store reports a sync latency (simulation only).
-  std::deque<held_batch> held;
-  uint64_t last_held_id = 0;
-  registry* reg = nullptr;
-  address self_address;
-  std::optional<orphan_scanner> scanner;  // set when opt.shard_hosts is not empty
-  orphan_scanner_counters scan_logged;    // scanner counters at the last pass's log line
-  std::shared_ptr<spdlog::logger> log;
-  static inline const char* name = "storage_node";
-};
-
-using storage_actor = caf::stateful_actor<storage_actor_state>;
 // CAF may keep spawn arguments after the actor starts; the store is moved out of
 // this box so that only the actor's state owns it.
 using store_box = std::shared_ptr<std::unique_ptr<chunk_store>>;
-
-int64_t now_ms(storage_actor* self) {
-  auto since = self->clock().now().time_since_epoch();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(since).count();
-}
 
 std::string encode_reply(const pending_reply& p, const op_reply& r) {
   if (r.code != errc::ok) return make_error_reply(p.request, {r.code, r.message});
@@ -94,9 +43,10 @@ void deliver(storage_actor* self, const std::vector<op_reply>& replies) {
   for (auto& r : replies) {
     auto it = st.pending.find(r.ticket);
     CAIRN_ASSERT(it != st.pending.end());
-    if (it->second.orphan) {
-      on_orphan_removed(self, *it->second.orphan, r);
+    if (it->second.done) {
+      auto done = std::move(it->second.done);
       st.pending.erase(it);
+      done(r);
       continue;
     }
     if (r.code != errc::ok)
@@ -150,18 +100,33 @@ void commit(storage_actor* self) {
     hold(self, std::move(replies), sync_ms);
 }
 
+// Marks a chunk written again for the background walks.
+void on_rewritten(storage_actor* self, const chunk_key& key) {
+  if (self->state.scanner) self->state.scanner->on_put_staged(key);
+  if (self->state.scrub) self->state.scrub->on_rewritten(key);
+}
+
+}  // namespace
+
+int64_t now_ms(storage_actor* self) {
+  auto since = self->clock().now().time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(since).count();
+}
+
 void carry_out(storage_actor* self, const batch_effects& effects) {
   deliver(self, effects.replies);
   if (effects.send_flush) self->send(self, flush_atom::value);
   if (effects.commit_now) commit(self);
 }
 
-// Registers the request under a fresh ticket; its reply goes out through the promise.
-uint64_t await_reply(storage_actor* self, const envelope_header& request,
-                     caf::response_promise& promise) {
-  uint64_t ticket = self->state.logic.next_ticket();
-  self->state.pending.emplace(ticket, pending_reply{promise, request, std::nullopt});
-  return ticket;
+void stage_own_put(storage_actor* self, const chunk_key& key, std::string_view bytes,
+                   std::function<void(const op_reply&)> done) {
+  auto& st = self->state;
+  uint64_t ticket = st.logic.next_ticket();
+  st.pending.emplace(ticket, pending_reply{{}, {}, std::move(done)});
+  auto appended = st.store->append(key, bytes);
+  on_rewritten(self, key);
+  carry_out(self, st.logic.on_put_staged(ticket, appended));
 }
 
 caf::result<std::string> malformed(storage_actor* self, const envelope_header& h,
@@ -172,10 +137,19 @@ caf::result<std::string> malformed(storage_actor* self, const envelope_header& h
   return make_error_reply(h, why);
 }
 
-// A put or delete that would be held behind too many slow syncs.
 std::optional<std::string> refuse_when_held_full(storage_actor* self, const envelope_header& h) {
   if (self->state.held.size() < held_batches_max) return std::nullopt;
   return make_error_reply(h, {errc::overloaded, "too many batches waiting for a slow sync"});
+}
+
+namespace {
+
+// Registers the request under a fresh ticket; its reply goes out through the promise.
+uint64_t await_reply(storage_actor* self, const envelope_header& request,
+                     caf::response_promise& promise) {
+  uint64_t ticket = self->state.logic.next_ticket();
+  self->state.pending.emplace(ticket, pending_reply{promise, request, {}});
+  return ticket;
 }
 
 caf::result<std::string> on_put(storage_actor* self, const envelope_reader& env) {
@@ -191,7 +165,7 @@ caf::result<std::string> on_put(storage_actor* self, const envelope_reader& env)
   auto promise = self->make_response_promise();
   uint64_t ticket = await_reply(self, env.header(), promise);
   auto appended = self->state.store->append(req->key, req->data);
-  if (self->state.scanner) self->state.scanner->on_put_staged(req->key);
+  on_rewritten(self, req->key);
   carry_out(self, self->state.logic.on_put_staged(ticket, appended));
   return promise;
 }
@@ -217,6 +191,7 @@ caf::result<std::string> on_get(storage_actor* self, const envelope_reader& env)
   if (chunk.code() != errc::not_found)
     self->state.log->warn("trace={:016x} read of chunk {}/{} failed: {}", h.trace_id, key->file,
                           key->index, chunk.err().to_string());
+  if (chunk.code() == errc::corrupt) report_corrupt_read(self, *key);
   return make_error_reply(h, chunk.err());
 }
 
@@ -229,7 +204,9 @@ void stage_orphan_remove(storage_actor* self, const chunk_key& key) {
     return;
   }
   uint64_t ticket = st.logic.next_ticket();
-  st.pending.emplace(ticket, pending_reply{{}, {}, key});
+  st.pending.emplace(ticket, pending_reply{{}, {}, [self, key](const op_reply& r) {
+                                             on_orphan_removed(self, key, r);
+                                           }});
   st.store->remove(key);
   carry_out(self, st.logic.on_delete_staged(ticket));
 }
@@ -254,7 +231,8 @@ void log_pass(storage_actor* self) {
 
 void on_check_answer(storage_actor* self, const chunk_key& key, const result<bool>& answer);
 
-// Asks the chunk's home meta shard; false when the check cannot be sent at all.
+// Asks the chunk's home meta shard, telling it the CRC this node's copy has; false when
+// the check cannot be sent at all (no such shard, or the chunk's record is unreadable).
 bool send_check(storage_actor* self, const chunk_key& key) {
   auto& st = self->state;
   shard_id shard = home_shard(key.file);
@@ -262,8 +240,11 @@ bool send_check(storage_actor* self, const chunk_key& key) {
   address to{st.opt.shard_hosts[shard], meta_actor_name(shard)};
   auto target = st.reg->find(to);
   if (!target) return false;
-  auto frame = make_chunk_check_request(envelope_header{st.self_address, to, 0, key.file, 0, {}},
-                                        chunk_check_request{key, st.opt.host});
+  auto held = st.store->describe(key);
+  if (!held) return false;
+  auto frame = make_chunk_check_request(
+      envelope_header{st.self_address, to, ++st.next_correlation, key.file, 0, {}},
+      chunk_check_request{key, st.opt.host, held->crc});
   self->request(*target, std::chrono::milliseconds(st.opt.scan_check_timeout_ms),
                 envelope_atom::value, std::move(frame))
       .then(
@@ -323,6 +304,11 @@ void scan_if_due(storage_actor* self) {
   if (st.scanner->due(now)) drive_scan(self, st.scanner->poll(now));
 }
 
+void background_if_due(storage_actor* self) {
+  scan_if_due(self);
+  scrub_if_due(self);
+}
+
 caf::result<std::string> on_frame(storage_actor* self, std::string& frame) {
   auto& st = self->state;
   auto opened = envelope_reader::open(std::move(frame), {st.opt.frame_bytes_max});
@@ -340,6 +326,10 @@ caf::result<std::string> on_frame(storage_actor* self, std::string& frame) {
       return on_get(self, env);
     case wire::MessageKind::CHUNK_DELETE_REQUEST:
       return on_delete(self, env);
+    case wire::MessageKind::CHUNK_REPLICATE_REQUEST:
+      return on_replicate(self, env);
+    case wire::MessageKind::MAP_UPDATE_REQUEST:
+      return on_map_update(self, env);
     case wire::MessageKind::NODE_STATS_REQUEST:
       return make_node_stats_reply(env.header(), st.opt.host, st.store->stats());
     default:
@@ -356,9 +346,17 @@ caf::behavior storage_node_actor(storage_actor* self, store_box box, storage_nod
   st.opt = opt;
   st.reg = reg;
   st.self_address = address{opt.host, storage_actor_name};
-  if (!opt.shard_hosts.empty())
+  // A restarted node must not reuse the ids of its previous incarnation while a meta
+  // shard still caches their answers (60 s): start from the clock, in milliseconds.
+  st.next_correlation = static_cast<uint64_t>(now_ms(self)) << 20;
+  if (!opt.shard_hosts.empty()) {
     st.scanner.emplace(
         orphan_scanner_config{opt.orphan_grace_ms, opt.scan_interval_ms, opt.scan_checks_max});
+    scrubber_config scrub;
+    scrub.rate_bytes_per_s = opt.scrub_rate;
+    scrub.interval_ms = opt.scrub_interval_ms;
+    st.scrub.emplace(scrub);
+  }
   st.store = std::move(*box);
   st.logic =
       storage_node_state(storage_node_limits{opt.group_commit_max, opt.group_commit_bytes_max});
@@ -374,32 +372,38 @@ caf::behavior storage_node_actor(storage_actor* self, store_box box, storage_nod
   });
   auto on_envelope = [self](envelope_atom, std::string& frame) -> caf::result<std::string> {
     auto reply = on_frame(self, frame);
-    scan_if_due(self);
+    background_if_due(self);
     return reply;
   };
   auto on_flush = [self](flush_atom) {
     carry_out(self, self->state.logic.on_flush());
-    scan_if_due(self);
+    background_if_due(self);
   };
   auto on_tick = [self](tick_atom, uint64_t held_id) {
     on_synced(self, held_id);
-    scan_if_due(self);
+    background_if_due(self);
   };
   auto on_scan = [self](scan_atom) {
     if (self->state.scanner) drive_scan(self, self->state.scanner->poll(now_ms(self)));
   };
-  if (!st.scanner) return {on_envelope, on_flush, on_tick, on_scan};
-  // An idle node looks whether a pass is due. Not delayed_send: a pending delayed
-  // message keeps a strong reference to a detached actor and hangs the actor system's
-  // shutdown; a receive timeout does not.
-  auto tick = std::chrono::milliseconds(std::min(opt.scan_interval_ms, scan_tick_ms_max));
-  return {on_envelope, on_flush, on_tick, on_scan,
-          caf::after(tick) >> [self] { scan_if_due(self); }};
+  auto on_scrub = [self](scrub_atom) { continue_scrub(self); };
+  if (!st.scanner) return {on_envelope, on_flush, on_tick, on_scan, on_scrub};
+  // An idle node looks whether a pass is due, or the scrub's rate allows its next read.
+  // Not delayed_send: a pending delayed message keeps a strong reference to a detached
+  // actor and hangs the actor system's shutdown; a receive timeout does not.
+  auto tick = std::chrono::milliseconds(
+      std::min({opt.scan_interval_ms, opt.scrub_interval_ms, idle_tick_ms_max}));
+  return {on_envelope, on_flush, on_tick,
+          on_scan,     on_scrub, caf::after(tick) >> [self] { background_if_due(self); }};
 }
 
 status check_options(const storage_node_options& o) {
   if (o.group_commit_max == 0)
     return error{errc::invalid_argument, "group_commit_max must be at least 1"};
+  if (o.replicates_max == 0)
+    return error{errc::invalid_argument, "replicates_max must be at least 1"};
+  if (o.replicate_fetch_timeout_ms <= 0)
+    return error{errc::invalid_argument, "replicate_fetch_timeout_ms must be positive"};
   if (o.shard_hosts.empty()) return ok_status();
   if (o.orphan_grace_ms < 0)
     return error{errc::invalid_argument, "orphan_grace_ms must not be negative"};
@@ -409,6 +413,11 @@ status check_options(const storage_node_options& o) {
     return error{errc::invalid_argument, "scan_checks_max must be at least 1"};
   if (o.scan_check_timeout_ms <= 0)
     return error{errc::invalid_argument, "scan_check_timeout_ms must be positive"};
+  if (o.scrub_rate == 0 || o.scrub_rate > scrub_rate_max)
+    return error{errc::invalid_argument,
+                 "scrub_rate must be between 1 and " + std::to_string(scrub_rate_max) + " bytes/s"};
+  if (o.scrub_interval_ms <= 0)
+    return error{errc::invalid_argument, "scrub_interval_ms must be positive"};
   return ok_status();
 }
 

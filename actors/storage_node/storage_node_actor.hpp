@@ -4,11 +4,14 @@
 //   (flush_atom)                                              to itself: commit the open batch
 //   (tick_atom, uint64_t)                                     to itself: a slow sync is over
 //   (scan_atom)                                               to itself: continue the orphan scan
+//   (scrub_atom)                                              to itself: continue the scrub
 // Frames that do not open as an envelope are counted and answered with
 // caf::sec::unexpected_message; everything else gets a reply frame (see README.md).
-// With shard_hosts set, the node runs the orphan scan: it asks each old chunk's home
-// meta shard (chunkCheckRequest) whether the chunk is still wanted and deletes it on a
-// "no" (README.md).
+// chunkReplicate makes the node fetch a chunk from another node (chunkGet) and store it.
+// With shard_hosts set, the node runs the orphan scan (it asks each old chunk's home
+// meta shard, chunkCheckRequest, whether the chunk is still wanted and deletes it on a
+// "no") and the scrub (it reads every chunk at a bounded rate and reports a corrupt one
+// to its home meta shard, corruptReportRequest). README.md has the details.
 #include <caf/fwd.hpp>
 
 #include <cstddef>
@@ -39,7 +42,15 @@ struct storage_node_options {
   int64_t orphan_grace_ms = 15 * 60 * 1000;  // younger chunks are never checked
   int64_t scan_interval_ms = 60 * 1000;      // from the start of one pass to the next
   uint32_t scan_checks_max = 16;             // checks in flight
-  int64_t scan_check_timeout_ms = 10000;     // an unanswered check keeps its chunk
+  int64_t scan_check_timeout_ms = 10000;     // an unanswered check (or corruption report) fails
+
+  // The scrub (README.md): runs with the orphan scan, while shard_hosts is not empty.
+  uint64_t scrub_rate = uint64_t{32} << 20;         // chunk bytes read per second
+  int64_t scrub_interval_ms = 24 * 60 * 60 * 1000;  // from the start of one pass to the next
+
+  // chunkReplicate (README.md).
+  int64_t replicate_fetch_timeout_ms = 10000;  // per source asked
+  uint32_t replicates_max = 64;                // replicates in flight; past it: overloaded
 };
 
 // Opens the store (errors: io_error etc. with a clear message), spawns the actor and

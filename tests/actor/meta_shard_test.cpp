@@ -406,8 +406,9 @@ TEST_CASE("chunkCheck over the wire: referenced copies, unknown ones, another sh
   auto created = open_reply(f.call(file_create("f", 2048, 1)).value());
   REQUIRE(created->kind() == wire::MessageKind::FILE_CREATE_REPLY);
   auto c = created->payload<wire::FileCreateReply>();
+  uint64_t correlation = 9;  // each check its own: a repeated one is a duplicate
   auto ask = [&](inode_id file, uint32_t index, host_id host) {
-    envelope_builder b(request_header(wire::MessageKind::CHUNK_CHECK_REQUEST, 9));
+    envelope_builder b(request_header(wire::MessageKind::CHUNK_CHECK_REQUEST, correlation++));
     auto p = b.init_payload<wire::ChunkCheckRequest>();
     p.setFileId(file);
     p.setIndex(index);

@@ -82,8 +82,13 @@ int main(int argc, char** argv) {
                  "renames across directories (meta shards), not atomic yet")
       ->check(CLI::IsMember({"mixed", "xshard"}))
       ->capture_default_str();
-  app.add_option("--faults", faults, "swarm (the seed draws fault rates) or none")
-      ->check(CLI::IsMember({"swarm", "none"}))
+  app.add_option("--faults", faults,
+                 "swarm: the seed draws every fault rate; none; crashes: host crashes only "
+                 "(checks detection within 3 s p99); lossy: 1% loss and ~100 ms jitter only "
+                 "(checks no false down); corruption: bit flips only; decommission: one host "
+                 "drained on purpose")
+      ->check(CLI::IsMember(
+          std::vector<std::string>(std::begin(fault_profiles), std::end(fault_profiles))))
       ->capture_default_str();
   app.add_option("--rate", opt.ops_per_second, "workload operations per simulated second")
       ->capture_default_str();
@@ -104,7 +109,7 @@ int main(int argc, char** argv) {
   auto duration = parse_duration(duration_text);
   if (!duration) return usage(duration.err().message);
   opt.duration = *duration;
-  opt.faults = faults == "swarm";
+  opt.faults = faults;
   if (opt.hosts < 3) return usage("--hosts must be at least 3");
   if (opt.ops_per_second <= 0) return usage("--rate must be positive");
   auto seeds = parse_seeds(seeds_text.empty() ? seed_text : seeds_text);

@@ -52,6 +52,18 @@ nlohmann::json to_json(const sim_report& r) {
         {"host_down", r.net.host_down},
         {"clogged", r.links.clogged_delays}}},
       {"replicas_destroyed", r.replicas_destroyed},
+      {"detect_down_p50_s", r.detection.p50_s},
+      {"detect_down_p99_s", r.detection.p99_s},
+      {"detections",
+       {{"crashes", r.detection.crashes},
+        {"detected", r.detection.detected},
+        {"untimed", r.detection.untimed},
+        {"missed", r.detection.missed},
+        {"max_s", r.detection.max_s}}},
+      {"false_down_count", r.detection.false_downs},
+      {"corruptions_injected", r.corruptions_injected},
+      {"corruptions_repaired", r.corruptions_repaired},
+      {"repair_drained_s", r.repair_drained_s},
       {"violations", r.violations},
       {"reproduce", reproduce_command(r.options)},
   };
@@ -92,6 +104,14 @@ std::string to_text(const sim_report& r) {
   o << "  network  " << r.net.requests << " requests, " << r.net.dropped << " dropped, "
     << r.net.duplicated << " duplicated, " << r.links.clogged_delays << " clogged, "
     << r.net.host_down << " to crashed hosts\n";
+  auto& d = r.detection;
+  o << "  members  " << d.crashes << " crashes, " << d.detected << " declared down (p50 "
+    << fixed(d.p50_s, 2) << " s, p99 " << fixed(d.p99_s, 2) << " s), " << d.missed << " missed, "
+    << d.false_downs << " false downs; " << r.corruptions_repaired << "/" << r.corruptions_injected
+    << " corruptions repaired; repair queues "
+    << (r.repair_drained_s >= 0 ? "drained after " + fixed(r.repair_drained_s, 0) + " s"
+                                : std::string("not drained"))
+    << "\n";
   o << "  checks\n";
   for (auto& c : r.checkers)
     o << "    " << (c.passed ? "pass " : "FAIL ") << c.name << ": " << c.detail << "\n";

@@ -11,6 +11,7 @@
 #include "runtime/config.hpp"
 #include "tools/cairn/bench.hpp"
 #include "tools/cairn/commands.hpp"
+#include "tools/cairn/node_command.hpp"
 
 using namespace cairn;
 using namespace cairn::cli;
@@ -83,6 +84,17 @@ int main(int argc, char** argv) {
       app.add_subcommand("status", "hosts, shards, files, bytes, under-replicated chunks");
   status->callback([&] { command = [&](command_env& env) { return cmd_status(env); }; });
 
+  node_command nc;
+  auto* node =
+      app.add_subcommand("node", "change a host's membership state (a dry run unless --apply)");
+  node->add_option("ACTION", nc.action,
+                   "decommission (up -> draining), recommission (draining -> up), "
+                   "out (down|draining -> out)")
+      ->required()
+      ->check(CLI::IsMember({"decommission", "recommission", "out"}));
+  node->add_option("HOST", nc.host, "host id or name")->required();
+  node->add_flag("--apply", nc.apply, "change the cluster (default: only show the change)");
+
   bench_options bo;
   std::string size_text = "4KiB";
   auto* bench = app.add_subcommand("bench", "measure put or get throughput and latency");
@@ -121,6 +133,7 @@ int main(int argc, char** argv) {
     bo.put = put_options{replicas_arg(min_r), replicas_arg(final_r)};
     return cmd_bench(sys, ep->first, ep->second, copt, bo, fmt);
   }
+  if (node->parsed()) return cmd_node(sys, ep->first, ep->second, timeout_ms, nc, fmt);
   auto client = cluster_client::connect(sys, ep->first, ep->second, copt);
   if (!client) return fail(client.err());
   command_env env{client->get(), fmt};

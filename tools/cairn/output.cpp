@@ -62,6 +62,7 @@ nlohmann::json to_json(const cluster_status& s) {
                         {"name", h.name},
                         {"up", h.reachable()},
                         {"state", to_string(h.state)},
+                        {"since_ms", h.since_ms},
                         {"labels",
                          {{"region", h.labels.region},
                           {"dc", h.labels.dc},
@@ -175,7 +176,7 @@ void print_status(format f, const cluster_status& s) {
       if (n.host == h.id)
         storage = n.reachable ? std::to_string(n.chunks) + " chunks, " + human_bytes(n.bytes)
                               : "unreachable";
-    std::printf("    %-3u %-10s %-4s rack=%-8s %s\n", h.id, h.name.c_str(),
+    std::printf("    %-3u %-10s %-8s rack=%-8s %s\n", h.id, h.name.c_str(),
                 to_string(h.state).c_str(), h.labels.rack.c_str(), storage.c_str());
   }
 }

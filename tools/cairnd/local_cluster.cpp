@@ -45,6 +45,8 @@ storage_node_options storage_options(const cluster_config& cfg, const host_confi
   o.shard_hosts = shard_hosts(cfg);
   o.orphan_grace_ms = cfg.orphan_grace_ms;
   o.scan_interval_ms = cfg.orphan_scan_interval_ms;
+  o.scrub_rate = cfg.scrub_rate;
+  o.scrub_interval_ms = cfg.scrub_interval_ms;
   return o;
 }
 
@@ -77,6 +79,22 @@ coordinator_options coordinator_options_for(const cluster_config& cfg) {
   o.map = cluster_map::from_config(cfg);
   o.host = cfg.hosts.front().id;
   o.frame_bytes_max = cfg.effective_frame_bytes_max();
+  o.membership = membership_config_from(cfg);
+  // The map (with its epoch and host states) lives beside the first host's data.
+  o.data_dir = cfg.hosts.front().data_dir;
+  return o;
+}
+
+repairer_options repairer_options_for(const cluster_config& cfg, shard_id s, uint64_t seed) {
+  repairer_options o;
+  o.shard = s;
+  o.host = cfg.shard_host(s);
+  o.map = cluster_map::from_config(cfg);
+  o.inflight_max = cfg.repair_inflight;
+  o.bandwidth = cfg.repair_bandwidth;
+  o.request_timeout_ms = cfg.request_timeout_ms;
+  o.frame_bytes_max = cfg.effective_frame_bytes_max();
+  o.seed = rng(seed).derive("repair." + std::to_string(s)).next();
   return o;
 }
 
@@ -102,10 +120,28 @@ result<local_cluster> start_local_cluster(caf::actor_system& sys, registry& reg,
           out, reg, {shard.code(), "meta shard " + std::to_string(s) + ": " + shard.err().message});
     out.actors.push_back(*shard);
     log->info("trace=0000000000000000 meta shard {} on host {}", s, o.host);
+    auto repairer = spawn_repairer(sys, reg, repairer_options_for(cfg, s, seed));
+    if (!repairer)
+      return abandon(
+          out, reg,
+          {repairer.code(), "repairer " + std::to_string(s) + ": " + repairer.err().message});
+    out.actors.push_back(*repairer);
   }
-  auto coordinator = spawn_coordinator(sys, reg, coordinator_options_for(cfg));
+  auto co = coordinator_options_for(cfg);
+  co.on_map_change = [log](const cluster_map& m) {
+    std::string states;
+    for (auto& h : m.hosts) states += " " + h.name + "=" + to_string(h.state);
+    log->info("trace=0000000000000000 cluster map epoch {}:{}", m.epoch, states);
+  };
+  auto coordinator = spawn_coordinator(sys, reg, co);
   if (!coordinator) return abandon(out, reg, coordinator.err());
   out.actors.push_back(*coordinator);
+  auto map = cluster_map::from_config(cfg);
+  for (auto& h : cfg.hosts) {
+    auto detector = spawn_failure_detector(sys, reg, failure_detector_options_from(cfg, map, h.id));
+    if (!detector) return abandon(out, reg, detector.err());
+    out.actors.push_back(*detector);
+  }
 
   client_port_config pc;
   pc.host = cfg.listen_host;
