@@ -7,7 +7,9 @@ namespace cairn {
 
 void membership_audit::host_crashed(host_id h, sim_us at) {
   ++counts_.crashes;
-  crashed_[h] = crash{at, false, false};
+  // A crash that begins or runs while the coordinator is down is declared only once it
+  // is back: its time says nothing about the detectors.
+  crashed_[h] = crash{at, false, crashed_.count(coordinator_) > 0};
   // Every running crash's detection now waits for the coordinator's return.
   if (h == coordinator_)
     for (auto& [host, c] : crashed_) c.untimed = true;
@@ -16,7 +18,10 @@ void membership_audit::host_crashed(host_id h, sim_us at) {
 void membership_audit::host_restarted(host_id h, sim_us at) {
   auto it = crashed_.find(h);
   if (it == crashed_.end()) return;
-  if (!it->second.declared && at - it->second.at >= missed_after_) ++counts_.missed;
+  if (!it->second.declared) {
+    if (at - it->second.at >= missed_after_ && !it->second.untimed) ++counts_.missed;
+    undeclared_end_[h] = at;
+  }
   crashed_.erase(it);
 }
 
@@ -31,6 +36,12 @@ void membership_audit::map_changed(const cluster_map& map, sim_us at) {
     if (h.state != host_state::down || was_down) continue;
     auto c = crashed_.find(h.id);
     if (c == crashed_.end()) {
+      auto ended = undeclared_end_.find(h.id);
+      if (ended != undeclared_end_.end() && at - ended->second < late_window_) {
+        ++counts_.after_return;
+        undeclared_end_.erase(ended);
+        continue;
+      }
       bool disturbed = last_network_fault_ && at - *last_network_fault_ < quiet_window_;
       if (!disturbed) ++counts_.false_downs;
       continue;

@@ -8,7 +8,8 @@
 //     during which the coordinator's host stayed up (a crashed coordinator declares
 //     nothing until it is back, which says nothing about the detectors);
 //   false down: a map declaring down a host that is running, with no network fault
-//     (partition, clog, or their healing) in the preceding `quiet_window`;
+//     (partition, clog, or their healing) in the preceding `quiet_window` and no
+//     undeclared crash of it ending in the preceding `late_window`;
 //   missed: a crash that lasted at least `missed_after` and was never declared.
 #include <cstdint>
 #include <map>
@@ -24,6 +25,7 @@ struct detection_figures {
   uint64_t crashes = 0;   // crashes observed
   uint64_t detected = 0;  // crashes declared down (timed)
   uint64_t untimed = 0;   // declared while the coordinator was down or restarted meanwhile
+  uint64_t after_return = 0;  // declared just after the host came back (a late detection)
   uint64_t missed = 0;    // lasted >= missed_after, never declared
   uint64_t false_downs = 0;
   double p50_s = 0, p99_s = 0, max_s = 0;  // detection times, seconds
@@ -49,10 +51,12 @@ class membership_audit {
     bool untimed = false;  // the coordinator was down at some point since the crash
   };
 
+  static constexpr sim_us late_window_ = 10'000'000;
   host_id coordinator_;
   sim_us quiet_window_, missed_after_;
   std::optional<sim_us> last_network_fault_;
   std::map<host_id, crash> crashed_;      // running crashes
+  std::map<host_id, sim_us> undeclared_end_;  // when an undeclared crash of the host ended
   std::map<host_id, host_state> states_;  // as of the last map
   uint64_t epoch_ = 0;
   detection_figures counts_;

@@ -443,7 +443,14 @@ result<sim_report> run_simulation(const sim_options& opt) {
     spread_latencies(net.links, cfg, root.derive("network.links"));
     membership_audit membership(cfg.hosts.front().id);
     sim_cluster cluster(world.system(), reg, net, cfg, opt.seed,
-                        [&](const cluster_map& m) { membership.map_changed(m, world.now()); });
+                        [&](const cluster_map& m) {
+                          std::string states;
+                          for (auto& h : m.hosts)
+                            if (h.state != host_state::up)
+                              states += " " + std::to_string(h.id) + "=" + to_string(h.state);
+                          trace.record(world.now(), "map", {{"epoch", m.epoch}}, states);
+                          membership.map_changed(m, world.now());
+                        });
     std::optional<host_id> decommissioned;
     client_handles c;
     // On every way out of this block: stop clients, roles and NICs and let them exit

@@ -31,7 +31,9 @@ std::vector<host_id> observers_of(const cluster_map& map, host_id target, size_t
   std::string target_domain = t ? failure_domain(t->labels) : std::string();
   std::vector<const map_host*> candidates;
   for (auto& h : map.hosts)
-    if (h.id != target && h.state != host_state::out) candidates.push_back(&h);
+    // Only hosts that answer observe: a crashed observer would leave its targets one
+    // accuser short of the two the coordinator needs until it returned.
+    if (h.id != target && h.reachable()) candidates.push_back(&h);
   std::vector<host_id> chosen;
   std::vector<std::string> used_domains{target_domain};
   while (chosen.size() < k && !candidates.empty()) {

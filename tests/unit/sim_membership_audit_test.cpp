@@ -84,3 +84,31 @@ TEST_CASE("membership audit: crashes overlapping the coordinator's are not timed
   CHECK(f.detected == 0);
   CHECK(f.untimed == 1);
 }
+
+TEST_CASE("membership audit: a short crash declared just after the return is late, not false") {
+  membership_audit a(1);
+  a.host_crashed(2, 10 * s);
+  a.host_restarted(2, 11 * s);
+  a.map_changed(map_of(2, {{2, host_state::down}}), 12 * s);
+  a.map_changed(map_of(3, {{2, host_state::up}}), 13 * s);
+  auto f = a.figures();
+  CHECK(f.after_return == 1);
+  CHECK(f.false_downs == 0);
+  // Later, a down without a crash is false again.
+  a.map_changed(map_of(4, {{2, host_state::down}}), 100 * s);
+  CHECK(a.figures().false_downs == 1);
+}
+
+TEST_CASE("membership audit: a crash during the coordinator's is neither timed nor missed") {
+  membership_audit a(1, 30 * s, 10 * s);
+  a.host_crashed(1, 10 * s);
+  a.host_crashed(2, 20 * s);
+  a.host_crashed(3, 21 * s);
+  a.host_restarted(3, 40 * s);  // long, never declared: the coordinator was away
+  a.host_restarted(1, 45 * s);
+  a.map_changed(map_of(2, {{2, host_state::down}}), 46 * s);
+  auto f = a.figures();
+  CHECK(f.missed == 0);
+  CHECK(f.detected == 0);
+  CHECK(f.untimed == 1);
+}

@@ -58,6 +58,7 @@ nlohmann::json to_json(const sim_report& r) {
        {{"crashes", r.detection.crashes},
         {"detected", r.detection.detected},
         {"untimed", r.detection.untimed},
+        {"after_return", r.detection.after_return},
         {"missed", r.detection.missed},
         {"max_s", r.detection.max_s}}},
       {"false_down_count", r.detection.false_downs},
