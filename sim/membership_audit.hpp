@@ -22,11 +22,11 @@
 namespace cairn {
 
 struct detection_figures {
-  uint64_t crashes = 0;   // crashes observed
-  uint64_t detected = 0;  // crashes declared down (timed)
-  uint64_t untimed = 0;   // declared while the coordinator was down or restarted meanwhile
+  uint64_t crashes = 0;       // crashes observed
+  uint64_t detected = 0;      // crashes declared down (timed)
+  uint64_t untimed = 0;       // declared while the coordinator was down or restarted meanwhile
   uint64_t after_return = 0;  // declared just after the host came back (a late detection)
-  uint64_t missed = 0;    // lasted >= missed_after, never declared
+  uint64_t missed = 0;        // lasted >= missed_after, never declared
   uint64_t false_downs = 0;
   double p50_s = 0, p99_s = 0, max_s = 0;  // detection times, seconds
 };
@@ -55,9 +55,9 @@ class membership_audit {
   host_id coordinator_;
   sim_us quiet_window_, missed_after_;
   std::optional<sim_us> last_network_fault_;
-  std::map<host_id, crash> crashed_;      // running crashes
+  std::map<host_id, crash> crashed_;          // running crashes
   std::map<host_id, sim_us> undeclared_end_;  // when an undeclared crash of the host ended
-  std::map<host_id, host_state> states_;  // as of the last map
+  std::map<host_id, host_state> states_;      // as of the last map
   uint64_t epoch_ = 0;
   detection_figures counts_;
   std::vector<double> times_s_;

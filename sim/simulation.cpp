@@ -9,6 +9,7 @@
 
 #include "actors/client/client_actor.hpp"
 #include "actors/client/namespace_ops.hpp"
+#include "actors/coordinator/membership_codec.hpp"
 #include "runtime/log.hpp"
 #include "runtime/net/atoms.hpp"
 #include "runtime/net/local_link.hpp"
@@ -284,6 +285,28 @@ status fetch_maps(sim_world& world, const client_handles& c) {
   return ok_status();
 }
 
+// `cairn node decommission HOST --apply`, sent from the client's side of the network.
+void decommission(sim_world& world, registry& reg, host_id host, trace_log& trace) {
+  world.system().spawn([&reg, &world, &trace, host](caf::event_based_actor* self) {
+    auto coordinator = reg.find(coordinator_address());
+    if (!coordinator) return;
+    envelope_header h{{client_host, "sim.operator"},        coordinator_address(), 1, 1, 0,
+                      wire::MessageKind::HOST_ADMIN_REQUEST};
+    auto frame =
+        make_host_admin_request(h, host_admin{host, host_admin_action::decommission, true});
+    self->request(*coordinator, std::chrono::seconds(10), envelope_atom::value, std::move(frame))
+        .then(
+            [&world, &trace, host](std::string& reply) {
+              auto out = read_host_admin_reply(std::move(reply));
+              trace.record(world.now(), "decommission", {{"host", host}},
+                           out ? "applied" : out.err().to_string());
+            },
+            [&world, &trace, host](caf::error&) {
+              trace.record(world.now(), "decommission", {{"host", host}}, "no answer");
+            });
+  });
+}
+
 // Shard and node statistics through the coordinator, for the metadata orphan check.
 result<cluster_status> fetch_cluster_status(sim_world& world, const caf::actor& client) {
   auto out = std::make_shared<std::optional<result<cluster_status>>>();
@@ -442,15 +465,14 @@ result<sim_report> run_simulation(const sim_options& opt) {
     sim_network net(world, link_model(quiet(swarm->net)), root.derive("network"), trace);
     spread_latencies(net.links, cfg, root.derive("network.links"));
     membership_audit membership(cfg.hosts.front().id);
-    sim_cluster cluster(world.system(), reg, net, cfg, opt.seed,
-                        [&](const cluster_map& m) {
-                          std::string states;
-                          for (auto& h : m.hosts)
-                            if (h.state != host_state::up)
-                              states += " " + std::to_string(h.id) + "=" + to_string(h.state);
-                          trace.record(world.now(), "map", {{"epoch", m.epoch}}, states);
-                          membership.map_changed(m, world.now());
-                        });
+    sim_cluster cluster(world.system(), reg, net, cfg, opt.seed, [&](const cluster_map& m) {
+      std::string states;
+      for (auto& h : m.hosts)
+        if (h.state != host_state::up)
+          states += " " + std::to_string(h.id) + "=" + to_string(h.state);
+      trace.record(world.now(), "map", {{"epoch", m.epoch}}, states);
+      membership.map_changed(m, world.now());
+    });
     std::optional<host_id> decommissioned;
     client_handles c;
     // On every way out of this block: stop clients, roles and NICs and let them exit
@@ -496,11 +518,19 @@ result<sim_report> run_simulation(const sim_options& opt) {
     auto plan = plan_faults(*swarm, ids, start, end, plan_rng);
     size_t next_fault = 0;
     sim_us next_op = start + wl.next_gap();
+    // The decommission profile drains the last host (it runs no meta shard) a third in.
+    sim_us decommission_at = opt.faults == "decommission" ? start + opt.duration / 3 : INT64_MAX;
     for (;;) {
       sim_us fault_at = next_fault < plan.size() ? plan[next_fault].at : INT64_MAX;
-      sim_us next = std::min({next_op, fault_at, end});
+      sim_us next = std::min({next_op, fault_at, end, decommission_at});
       world.run_until(next);
       if (next == end) break;
+      if (next == decommission_at) {
+        decommissioned = cfg.hosts.back().id;
+        decommission(world, reg, *decommissioned, trace);
+        decommission_at = INT64_MAX;
+        continue;
+      }
       if (fault_at == next) {
         if (auto st = faults.apply(plan[next_fault++]); !st) {
           return st.err();
