@@ -77,6 +77,9 @@ enum MessageKind {
   repairQueueReply @53;
   chunkReplicateRequest @54;
   chunkReplicateReply @55;
+  # storage node -> every meta shard, when it starts with an empty store (meta.capnp)
+  hostWipedRequest @56;
+  hostWipedReply @57;
 }
 
 struct Envelope {

@@ -228,3 +228,14 @@ struct RepairQueueReply {
   more @2 :Bool;
   total @3 :UInt64;           # entries in the whole queue
 }
+
+# storage node -> every meta shard: the node started with an empty store (a new or wiped
+# disk), so the replicas the shard lists on it are gone. The shard walks the host's
+# node -> chunk index, turns its live replicas offline (queued for repair) and answers
+# only once the walk is over; the node repeats the request until every shard answered.
+struct HostWipedRequest {
+  host @0 :UInt32;
+}
+struct HostWipedReply {
+  replicas @0 :UInt64;        # replicas the walk turned offline
+}

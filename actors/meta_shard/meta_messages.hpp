@@ -204,8 +204,9 @@ struct drop_done_reply {};
 // Internal: one page of a host's node -> chunk index, after a membership change.
 //   mark_offline: the host is down or draining: its live replicas become offline and
 //                 their chunks are queued for repair;
-//   forget:       the host is out: its replicas leave the inodes and the index.
-enum class host_scan_mode : uint8_t { mark_offline, forget };
+//   forget:       the host is out: its replicas leave the inodes and the index;
+//   mark_lost:    the host's disk is new (hostWiped): as mark_offline, whatever its state.
+enum class host_scan_mode : uint8_t { mark_offline, forget, mark_lost };
 struct host_scan_request {
   host_id host = 0;
   host_scan_mode mode = host_scan_mode::mark_offline;

@@ -13,6 +13,7 @@
 #include "actors/meta_shard/meta_codec.hpp"
 #include "actors/storage_node/storage_codec.hpp"
 #include "actors/meta_shard/meta_shard_state.hpp"
+#include "cairn/schema/meta.capnp.h"
 #include "runtime/cluster_map.hpp"
 #include "runtime/duplicate_filter.hpp"
 #include "runtime/log.hpp"
@@ -53,6 +54,8 @@ struct host_walk {
   bool queued = false;  // a page waits in the batch
   uint64_t generation = 0;
   uint64_t records_read = 0, changed = 0;
+  // hostWiped requests answered when the walk ends (an error if it is cancelled).
+  std::vector<std::pair<envelope_header, reply_promise>> waiters;
 };
 
 struct meta_actor_state {
@@ -323,8 +326,39 @@ void on_walk_page(meta_actor* self, host_id host, uint64_t generation,
   if (!page.done) return pump_walks(self);
   st.log->info("trace=0000000000000000 host {} {}: {} replicas changed, {} records read", host,
                walk.mode == host_scan_mode::forget ? "is out, its replicas forgotten"
-                                                   : "is down or draining, its replicas offline",
+               : walk.mode == host_scan_mode::mark_lost
+                   ? "has a new disk, its replicas offline"
+                   : "is down or draining, its replicas offline",
                walk.changed, walk.records_read);
+  for (auto& [header, promise] : walk.waiters) {
+    envelope_builder b(reply_header(header, wire::MessageKind::HOST_WIPED_REPLY));
+    b.init_payload<wire::HostWipedReply>().setReplicas(walk.changed);
+    promise.deliver(b.finish());
+  }
+  if (walk.mode == host_scan_mode::mark_lost) st.logic->end_lost_walk(host);
+  st.walks.erase(it);
+}
+
+// Replaces (or starts) the walk of `host`; waiters of a replaced walk move to the new one.
+void start_walk(meta_actor* self, host_id host, host_scan_mode mode) {
+  auto& st = self->state;
+  auto& walk = st.walks[host];
+  if (walk.mode == host_scan_mode::mark_lost) st.logic->end_lost_walk(host);
+  if (mode == host_scan_mode::mark_lost) st.logic->begin_lost_walk(host);
+  auto waiters = std::move(walk.waiters);
+  walk = host_walk{mode, std::nullopt, false, ++st.walk_generation, 0, 0, std::move(waiters)};
+}
+
+// Ends the walk of `host` early; its waiters hear that it did not finish.
+void cancel_walk(meta_actor* self, host_id host) {
+  auto& st = self->state;
+  auto it = st.walks.find(host);
+  if (it == st.walks.end()) return;
+  if (it->second.mode == host_scan_mode::mark_lost) st.logic->end_lost_walk(host);
+  for (auto& [header, promise] : it->second.waiters)
+    promise.deliver(make_error_reply(
+        header,
+        {errc::unavailable, "the walk of host " + std::to_string(host) + " was cancelled"}));
   st.walks.erase(it);
 }
 
@@ -369,13 +403,39 @@ std::string on_map_update(meta_actor* self, const envelope_reader& env) {
   if (st.logic->epoch() != before)
     st.log->info("trace={:016x} map epoch {} -> {}", env.header().trace_id, before,
                  st.logic->epoch());
-  for (host_id h : change.cancel) st.walks.erase(h);
+  // A new disk's walk (hostWiped) runs whatever the host's state does meanwhile.
+  auto lost = [&](host_id h) {
+    auto it = st.walks.find(h);
+    return it != st.walks.end() && it->second.mode == host_scan_mode::mark_lost;
+  };
+  for (host_id h : change.cancel)
+    if (!lost(h)) cancel_walk(self, h);
   for (auto& job : change.start)
-    st.walks[job.host] = host_walk{job.mode, std::nullopt, false, ++st.walk_generation, 0, 0};
+    if (!(lost(job.host) && job.mode == host_scan_mode::mark_offline))
+      start_walk(self, job.host, job.mode);
   if (!change.start.empty()) pump_walks(self);
   envelope_builder b(reply_header(env.header(), wire::MessageKind::MAP_UPDATE_REPLY));
   b.init_payload<wire::MapUpdateReply>().setEpoch(st.logic->epoch());
   return b.finish();
+}
+
+// A storage node started with an empty disk: its replicas here are gone. Answered when
+// the walk that turns them offline is over; a repeated request joins the running walk.
+caf::result<std::string> on_host_wiped(meta_actor* self, const envelope_reader& env) {
+  auto& st = self->state;
+  auto host =
+      guarded([&]() -> result<host_id> { return env.payload<wire::HostWipedRequest>().getHost(); });
+  if (!host) return make_error_reply(env.header(), host.err());
+  auto it = st.walks.find(*host);
+  if (it == st.walks.end() || it->second.mode != host_scan_mode::mark_lost) {
+    st.log->warn("trace={:016x} host {} reports a new disk: its replicas go offline",
+                 env.header().trace_id, *host);
+    start_walk(self, *host, host_scan_mode::mark_lost);
+  }
+  auto promise = self->make_response_promise<std::string>();
+  st.walks[*host].waiters.emplace_back(env.header(), promise);
+  pump_walks(self);
+  return promise;
 }
 
 caf::result<std::string> on_envelope(meta_actor* self, std::string& frame) {
@@ -389,6 +449,7 @@ caf::result<std::string> on_envelope(meta_actor* self, std::string& frame) {
   }
   const auto& h = (*env)->header();
   if (h.kind == wire::MessageKind::MAP_UPDATE_REQUEST) return on_map_update(self, **env);
+  if (h.kind == wire::MessageKind::HOST_WIPED_REQUEST) return on_host_wiped(self, **env);
   auto req = decode_meta_request(**env);
   if (!req) {
     log_failure(self, h.trace_id, req.err());

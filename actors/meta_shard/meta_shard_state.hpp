@@ -18,6 +18,7 @@
 //   that inode's drop_outbox record in the same transaction.
 #include <functional>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "actors/meta_shard/id_allocator.hpp"
@@ -120,6 +121,10 @@ class meta_shard_state {
   uint64_t epoch() const { return epoch_; }
   // A host's replicas count as live: up or suspect, or not in any map seen yet.
   bool counts_replicas(host_id h) const;
+  // A mark_lost walk of `h` (its disk is new) runs from begin to end: replicas that
+  // become live on `h` meanwhile were written to the new disk, and the walk spares them.
+  void begin_lost_walk(host_id h) { lost_walk_spared_[h]; }
+  void end_lost_walk(host_id h) { lost_walk_spared_.erase(h); }
 
  private:
   // namespace: meta_shard_state_namespace.cpp
@@ -182,6 +187,10 @@ class meta_shard_state {
   bool drops_queued_ = false;  // set by unlink during one handle()
   uint64_t epoch_ = 0;         // of the newest map applied
   std::map<host_id, host_state> host_states_;
+  std::map<host_id, std::set<chunk_key>> lost_walk_spared_;
+  void spare_from_lost_walk(host_id h, chunk_key c) {
+    if (auto it = lost_walk_spared_.find(h); it != lost_walk_spared_.end()) it->second.insert(c);
+  }
 };
 
 }  // namespace cairn

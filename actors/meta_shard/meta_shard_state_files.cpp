@@ -143,7 +143,10 @@ result<file_commit_reply> meta_shard_state::file_commit(meta_txn& txn, const fil
   inode.state = inode_state::committed;
   for (auto& chunk : inode.chunks) {
     chunk_key key{inode.id, chunk.index};
-    for (auto& rep : chunk.replicas) META_TRY(txn.put_node_chunk(rep.host, key));
+    for (auto& rep : chunk.replicas) {
+      META_TRY(txn.put_node_chunk(rep.host, key));
+      spare_from_lost_walk(rep.host, key);
+    }
     auto live = static_cast<uint8_t>(chunk.live_count());
     if (live < inode.final_replicas)
       META_TRY(txn.put_under_replicated(
@@ -289,6 +292,7 @@ result<replica_add_reply> meta_shard_state::replica_add(meta_txn& txn, const rep
   else
     chunk.replicas.push_back({q.host, replica_state::live});
   META_TRY(txn.put_node_chunk(q.host, key));
+  spare_from_lost_walk(q.host, key);
   META_TRY(requeue(txn, key, before, chunk.live_count(), inode.final_replicas,
                    repair_reason::under_replicated, now_ms));
   META_TRY(drop_surplus(txn, inode, q.index));

@@ -67,6 +67,7 @@ result<chunk_referenced_reply> meta_shard_state::chunk_check(meta_txn& txn,
   bool wanted = before < rec.final_replicas && q.crc == chunk.crc;
   if (wanted) {
     rep->state = replica_state::live;
+    spare_from_lost_walk(q.host, key);
     META_TRY(requeue(txn, key, before, before + 1, rec.final_replicas,
                      repair_reason::under_replicated, now_ms));
   } else {

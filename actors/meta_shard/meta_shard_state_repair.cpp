@@ -82,10 +82,14 @@ result<host_scan_reply> meta_shard_state::host_scan(meta_txn& txn, const host_sc
       if (q.mode == host_scan_mode::forget) META_TRY(txn.delete_node_chunk(q.host, key));
       continue;
     }
+    if (q.mode == host_scan_mode::mark_lost) {
+      auto spared = lost_walk_spared_.find(q.host);
+      if (spared != lost_walk_spared_.end() && spared->second.count(key)) continue;
+    }
     auto& chunk = inode->chunks[key.index];
     auto* rep = chunk.find_replica(q.host);
     uint32_t before = chunk.live_count();
-    if (q.mode == host_scan_mode::mark_offline) {
+    if (q.mode != host_scan_mode::forget) {
       if (!rep || rep->state != replica_state::live) continue;
       rep->state = replica_state::offline;
     } else {

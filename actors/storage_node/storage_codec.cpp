@@ -222,6 +222,19 @@ status read_corrupt_report_reply(std::string frame) {
   return ok_status();
 }
 
+std::string make_host_wiped_request(envelope_header header, host_id host) {
+  header.kind = wire::MessageKind::HOST_WIPED_REQUEST;
+  envelope_builder b(header);
+  b.init_payload<wire::HostWipedRequest>().setHost(host);
+  return b.finish();
+}
+
+status read_host_wiped_reply(std::string frame) {
+  auto env = open_reply(std::move(frame), wire::MessageKind::HOST_WIPED_REPLY, "new-disk notice");
+  if (!env) return env.err();
+  return ok_status();
+}
+
 result<storage_map_update> read_map_update_request(const envelope_reader& env) {
   return guarded([&]() -> result<storage_map_update> {
     auto map = env.payload<wire::MapUpdateRequest>().getMap();

@@ -84,6 +84,10 @@ result<chunk_data> read_chunk_get_reply(std::string frame, const decode_limits& 
 std::string make_corrupt_report_request(envelope_header header, const chunk_key& key, host_id host);
 status read_corrupt_report_reply(std::string frame);
 
+// A node that starts with an empty store tells each meta shard (meta.capnp hostWiped).
+std::string make_host_wiped_request(envelope_header header, host_id host);
+status read_host_wiped_reply(std::string frame);
+
 // The coordinator's map push (mapUpdateRequest in schema/cluster.capnp).
 result<storage_map_update> read_map_update_request(const envelope_reader& env);
 std::string make_map_update_reply(const envelope_header& request, uint64_t epoch);

@@ -307,6 +307,7 @@ void scan_if_due(storage_actor* self) {
 void background_if_due(storage_actor* self) {
   scan_if_due(self);
   scrub_if_due(self);
+  announce_if_due(self);
 }
 
 caf::result<std::string> on_frame(storage_actor* self, std::string& frame) {
@@ -361,6 +362,7 @@ caf::behavior storage_node_actor(storage_actor* self, store_box box, storage_nod
   st.logic =
       storage_node_state(storage_node_limits{opt.group_commit_max, opt.group_commit_bytes_max});
   st.log = module_log("storage");
+  announce_if_empty(self);
   // A clean stop answers the open batch before the store closes with the state, and
   // waits out held syncs (their batches are committed). A kill skips this handler: held
   // replies are dropped, as a crashed host never acknowledges.

@@ -2,7 +2,8 @@
 // Internal to the storage node's CAF shell: the actor's state and the helpers its
 // source files share (storage_node_actor.cpp: requests, group commit, orphan scan;
 // storage_node_replicate.cpp: chunkReplicate; storage_node_scrub.cpp: the scrub and
-// corruption reports). Not for use outside actors/storage_node.
+// corruption reports; storage_node_announce.cpp: the new-disk notice). Not for use
+// outside actors/storage_node.
 #include <caf/all.hpp>
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -83,6 +85,11 @@ struct storage_actor_state {
   // (source, correlation, trace, kind) from their duplicate filter, so two different
   // requests must never share one.
   uint64_t next_correlation = 0;
+  // Started with an empty store: the meta shards that have not yet confirmed they
+  // stopped counting this host's old replicas (storage_node_announce.cpp).
+  std::set<shard_id> wipe_unconfirmed;
+  std::set<shard_id> wipe_asking;  // a notice is in flight
+  int64_t wipe_due_ms = 0;         // the next round of notices
   std::shared_ptr<spdlog::logger> log;
   static inline const char* name = "storage_node";
 };
@@ -102,6 +109,13 @@ void stage_own_put(storage_actor* self, const chunk_key& key, std::string_view b
 // A put, replicate or orphan check would be held behind too many slow syncs.
 std::optional<std::string> refuse_when_held_full(storage_actor* self, const envelope_header& h);
 caf::result<std::string> malformed(storage_actor* self, const envelope_header& h, const error& why);
+
+// storage_node_announce.cpp
+// Called once at start: an empty store means a new or wiped disk, which every meta shard
+// must hear of (their replicas on this host are gone).
+void announce_if_empty(storage_actor* self);
+// Sends the notices that are due; the shell asks after every message and when idle.
+void announce_if_due(storage_actor* self);
 
 // storage_node_replicate.cpp
 caf::result<std::string> on_replicate(storage_actor* self, const envelope_reader& env);

@@ -39,8 +39,9 @@ struct meta_script {
     host_id host = 0;
   };
   std::vector<report> reports;
-  std::vector<uint32_t> check_crcs;  // crc of every chunkCheck, in order
-  int failures_left = 0;             // reports answered with an error before accepting
+  std::vector<uint32_t> check_crcs;                // crc of every chunkCheck, in order
+  std::vector<std::pair<address, host_id>> wiped;  // new-disk notices: (to, host)
+  int failures_left = 0;  // reports answered with an error before accepting
 };
 
 caf::behavior fake_meta_shard(caf::event_based_actor*, std::shared_ptr<meta_script> script) {
@@ -53,6 +54,13 @@ caf::behavior fake_meta_shard(caf::event_based_actor*, std::shared_ptr<meta_scri
           script->check_crcs.push_back((*env)->payload<wire::ChunkCheckRequest>().getCrc());
           envelope_builder b(reply_header(h, wire::MessageKind::CHUNK_CHECK_REPLY));
           b.init_payload<wire::ChunkCheckReply>().setReferenced(true);
+          return b.finish();
+        }
+        if (h.kind == wire::MessageKind::HOST_WIPED_REQUEST) {
+          script->wiped.emplace_back(h.destination,
+                                     (*env)->payload<wire::HostWipedRequest>().getHost());
+          envelope_builder b(reply_header(h, wire::MessageKind::HOST_WIPED_REPLY));
+          b.init_payload<wire::HostWipedReply>();
           return b.finish();
         }
         REQUIRE(h.kind == wire::MessageKind::CORRUPT_REPORT_REQUEST);
@@ -298,4 +306,23 @@ TEST_CASE_FIXTURE(scrub_fixture, "a map push is answered with the newest epoch t
   CHECK(read_error_reply(*get).code == errc::corrupt);
   REQUIRE(script->reports.size() == 1);
   CHECK(script->reports[0].to == address{7, meta_actor_name(1)});
+}
+
+TEST_CASE_FIXTURE(scrub_fixture,
+                  "a node that starts with an empty store tells every meta shard once") {
+  spawn_on_sim(options());
+  advance(std::chrono::seconds(1));  // the idle tick sends the notices
+  REQUIRE(script->wiped.size() == 2);
+  CHECK(script->wiped[0] == std::pair{address{7, meta_actor_name(0)}, node_host});
+  CHECK(script->wiped[1] == std::pair{address{8, meta_actor_name(1)}, node_host});
+  // Both answered: nothing more is sent, however long the node runs.
+  advance(std::chrono::seconds(30));
+  CHECK(script->wiped.size() == 2);
+}
+
+TEST_CASE_FIXTURE(scrub_fixture, "a node that starts with chunks sends no new-disk notice") {
+  stored_on_sim({make_inode_id(0, 10), 0}, bytes_of(1));
+  spawn_on_sim(options());
+  advance(std::chrono::seconds(30));
+  CHECK(script->wiped.empty());
 }

@@ -276,3 +276,20 @@ TEST_CASE("an out host is forgotten; placement skips hosts that are not placeabl
   CHECK(g.chunks[0].live_count() == 1);
   CHECK(g.chunks[0].find_replica(c.chunks[0].targets[0])->state == replica_state::offline);
 }
+
+TEST_CASE("a new disk's walk turns the host's replicas offline but spares those written since") {
+  meta_fixture f;
+  auto old_file = f.put_file(root_dir_id, "old", 100, 3);
+  auto inode = f.ok<inode_get_reply>(inode_get_request{old_file}).inode;
+  host_id h = inode.chunks[0].replicas[0].host;
+  f.state->begin_lost_walk(h);  // hostWiped arrived; the host is up all along
+  auto new_file = f.put_file(root_dir_id, "new", 100, 3);
+  auto w = walk(f, h, host_scan_mode::mark_lost);
+  CHECK(w.changed == 1);
+  f.state->end_lost_walk(h);
+  CHECK(f.ok<inode_get_reply>(inode_get_request{old_file}).inode.chunks[0].find_replica(h)->state ==
+        replica_state::offline);
+  CHECK(f.ok<inode_get_reply>(inode_get_request{new_file}).inode.chunks[0].find_replica(h)->state ==
+        replica_state::live);
+  CHECK(f.queue_size() == 1);
+}
