@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test bench bench-sim asan format format-check clean
+.PHONY: all deps configure build run test bench bench-sim bench-repair asan format format-check clean
 
 all: build
 
@@ -28,6 +28,11 @@ bench: build
 
 bench-sim: build
 	@scripts/sim-bench.sh $(BUILD_DIR)
+
+# Repair after losing a host, unthrottled and throttled (docs/benchmarks.md, "Repair").
+bench-repair: build
+	@$(BUILD_DIR)/bin/cairn-bench-repair --data 2GiB
+	@$(BUILD_DIR)/bin/cairn-bench-repair --data 2GiB --repair-bandwidth 64MiB
 
 SOURCES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
 

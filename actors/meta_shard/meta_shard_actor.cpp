@@ -428,7 +428,7 @@ caf::result<std::string> on_host_wiped(meta_actor* self, const envelope_reader& 
   if (!host) return make_error_reply(env.header(), host.err());
   auto it = st.walks.find(*host);
   if (it == st.walks.end() || it->second.mode != host_scan_mode::mark_lost) {
-    st.log->warn("trace={:016x} host {} reports a new disk: its replicas go offline",
+    st.log->info("trace={:016x} host {} reports a new disk: its replicas go offline",
                  env.header().trace_id, *host);
     start_walk(self, *host, host_scan_mode::mark_lost);
   }
