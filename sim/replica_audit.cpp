@@ -52,9 +52,16 @@ replica_audit audit_replicas(const std::vector<file_info>& files,
       if (good < f.min_replicas) ++a.under_min;
       if (good < f.final_replicas) {
         ++a.under_final;
-        note(a, f.path + " chunk " + std::to_string(c.index) + " has " + std::to_string(good) +
-                    " good replicas (" + std::to_string(gone) +
-                    " lost to destroyed disks), final is " + std::to_string(f.final_replicas));
+        std::string listed;
+        for (auto& r : c.replicas) {
+          auto disk = disks.find(r.host);
+          listed += " " + std::to_string(r.host) + ":" + to_string(r.state) +
+                    (holds(disk == disks.end() ? nullptr : disk->second, key, c) ? "+bytes" : "");
+        }
+        note(a, f.path + " chunk " + std::to_string(c.index) + " (inode " + std::to_string(f.id) +
+                    ") has " + std::to_string(good) + " good replicas (" + std::to_string(gone) +
+                    " lost to destroyed disks), final is " + std::to_string(f.final_replicas) +
+                    "; listed:" + listed);
       }
     }
   }

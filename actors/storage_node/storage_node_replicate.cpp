@@ -157,9 +157,19 @@ caf::result<std::string> on_replicate(storage_actor* self, const envelope_reader
     return promise;
   }
   auto held = st.store->get(key);
-  if (held && held->crc == req->crc && held->bytes.size() == req->length)
-    return make_chunk_replicate_reply(h, chunk_replicate_reply{req->crc, req->length, 0});
   if (auto refused = refuse_when_held_full(self, h)) return std::move(*refused);
+  if (held && held->crc == req->crc && held->bytes.size() == req->length) {
+    // Already here, but not necessarily staying: the orphan scan may have just judged
+    // this copy unreferenced (it was, until this repair) and staged its removal. Writing
+    // it again counts as a new put for the scan, voids that verdict and lands after any
+    // staged remove; the reply (source 0) waits for its commit like any other.
+    auto promise = self->make_response_promise();
+    auto& op = st.replicating[key];
+    op.request = std::move(*req);
+    op.waiters.push_back({promise, h});
+    store_fetched(self, key, 0, held->bytes);
+    return promise;
+  }
   if (st.replicating.size() >= st.opt.replicates_max)
     return make_error_reply(h, {errc::overloaded, "too many replicates in flight"});
   if (uint64_t room = st.store->stats().free_bytes; room < req->length)

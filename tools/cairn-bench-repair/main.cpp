@@ -256,14 +256,17 @@ int main(int argc, char** argv) {
   load.stop();
   if (!down_at || !drained_at) return fail("the cluster did not restore final in 30 minutes");
 
-  auto seconds = [](auto from, auto to) { return std::chrono::duration<double>(to - from).count(); };
+  auto seconds = [](auto from, auto to) {
+    return std::chrono::duration<double>(to - from).count();
+  };
   double detect_s = seconds(killed_at, *down_at);
   double repair_s = seconds(*down_at, *drained_at);
   double mbps = double(victim_bytes) / double(1 << 20) / repair_s;
-  double p99_base = percentile(load.between(killed_at - std::chrono::duration_cast<clock_type::duration>(
-                                                             std::chrono::duration<double>(baseline_s)),
-                                            killed_at),
-                               0.99);
+  double p99_base =
+      percentile(load.between(killed_at - std::chrono::duration_cast<clock_type::duration>(
+                                              std::chrono::duration<double>(baseline_s)),
+                              killed_at),
+                 0.99);
   double p99_repair = percentile(load.between(*down_at, *drained_at), 0.99);
   nlohmann::json out = {
       {"data_bytes", files * file_size},
@@ -294,8 +297,8 @@ int main(int argc, char** argv) {
       "foreground 4 KiB get p99: %.2f ms before, %.2f ms during repair (%.2fx), %llu errors\n",
       static_cast<unsigned long long>(files * file_size >> 20), put_s,
       out["put_mbps"].get<double>(), victim, double(victim_bytes) / double(1 << 20), victim,
-      detect_s, repair_s, static_cast<unsigned long long>(queued_max), mbps,
-      100 * mbps / disk_mbps, disk_mbps, p99_base, p99_repair,
-      out["get_p99_ratio"].get<double>(), static_cast<unsigned long long>(load.errors()));
+      detect_s, repair_s, static_cast<unsigned long long>(queued_max), mbps, 100 * mbps / disk_mbps,
+      disk_mbps, p99_base, p99_repair, out["get_p99_ratio"].get<double>(),
+      static_cast<unsigned long long>(load.errors()));
   return 0;
 }
