@@ -115,6 +115,22 @@ error read_error_reply(const envelope_reader& reply) {
   }
 }
 
+result<std::unique_ptr<envelope_reader>> open_reply(std::string frame, wire::MessageKind kind,
+                                                    const char* what, const decode_limits& limits) {
+  auto env = envelope_reader::open(std::move(frame), limits);
+  if (!env) return env.err();
+  auto got = (*env)->kind();
+  if (got == wire::MessageKind::ERROR_REPLY) {
+    auto err = read_error_reply(**env);
+    if (err.code == errc::ok) return error{errc::corrupt, "an errorReply with code ok"};
+    return err;
+  }
+  if (got != kind)
+    return error{errc::corrupt, std::string("a ") + what + " was answered with message kind " +
+                                    std::to_string(static_cast<uint16_t>(got))};
+  return env;
+}
+
 wire::ErrorCode to_wire(errc code) {
   return static_cast<wire::ErrorCode>(static_cast<uint16_t>(code));
 }

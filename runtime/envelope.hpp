@@ -106,6 +106,13 @@ std::string make_error_reply(const envelope_header& request, const error& err);
 // Reads an errorReply's payload back into an error.
 error read_error_reply(const envelope_reader& reply);
 
+// Opens a reply frame expected to be of `kind` (`what` names the request in errors).
+// Returns the errorReply's own error for an errorReply (corrupt if its code is ok), and
+// errc::corrupt for another kind or an unreadable frame.
+result<std::unique_ptr<envelope_reader>> open_reply(std::string frame, wire::MessageKind kind,
+                                                    const char* what,
+                                                    const decode_limits& limits = {});
+
 wire::ErrorCode to_wire(errc code);
 errc from_wire(wire::ErrorCode code);
 

@@ -4,6 +4,7 @@
 
 #include "actors/client/client_codec.hpp"
 #include "actors/coordinator/coordinator_codec.hpp"
+#include "runtime/cluster_map_codec.hpp"
 #include "runtime/path.hpp"
 
 namespace cairn {

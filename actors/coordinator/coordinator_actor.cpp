@@ -8,6 +8,7 @@
 #include "actors/coordinator/membership_codec.hpp"
 #include "cairn/schema/meta.capnp.h"
 #include "cairn/schema/storage.capnp.h"
+#include "runtime/cluster_map_codec.hpp"
 #include "runtime/log.hpp"
 #include "runtime/net/atoms.hpp"
 #include "runtime/net/registry.hpp"

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "actors/coordinator/coordinator_codec.hpp"
+#include "runtime/cluster_map_codec.hpp"
 #include "runtime/envelope.hpp"
 
 namespace cairn {

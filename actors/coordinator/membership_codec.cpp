@@ -1,59 +1,8 @@
 #include "actors/coordinator/membership_codec.hpp"
 
-#include "actors/coordinator/coordinator_codec.hpp"
+#include "runtime/cluster_map_codec.hpp"
 
 namespace cairn {
-namespace {
-
-result<std::unique_ptr<envelope_reader>> open_reply(std::string frame, wire::MessageKind kind,
-                                                    const char* what) {
-  auto env = envelope_reader::open(std::move(frame));
-  if (!env) return env.err();
-  auto got = (*env)->kind();
-  if (got == wire::MessageKind::ERROR_REPLY) {
-    auto err = read_error_reply(**env);
-    if (err.code == errc::ok) return error{errc::corrupt, "an errorReply with code ok"};
-    return err;
-  }
-  if (got != kind)
-    return error{errc::corrupt, std::string("a ") + what + " was answered with message kind " +
-                                    std::to_string(static_cast<uint16_t>(got))};
-  return env;
-}
-
-}  // namespace
-
-host_state host_state_from_wire(uint16_t v) {
-  return v <= static_cast<uint16_t>(host_state::draining) ? static_cast<host_state>(v)
-                                                          : host_state::down;
-}
-
-std::string make_map_update(const envelope_header& h, const cluster_map& map) {
-  envelope_builder b(h);
-  write_cluster_map(b.init_payload<wire::MapUpdateRequest>().initMap(), map);
-  return b.finish();
-}
-
-result<cluster_map> read_map_update(const envelope_reader& env) {
-  return guarded([&]() -> result<cluster_map> {
-    auto p = env.payload<wire::MapUpdateRequest>();
-    if (!p.hasMap()) return error{errc::corrupt, "a map update without a map"};
-    return read_cluster_map(p.getMap());
-  });
-}
-
-std::string make_map_update_ack(const envelope_header& request, uint64_t epoch) {
-  envelope_builder b(reply_header(request, wire::MessageKind::MAP_UPDATE_REPLY));
-  b.init_payload<wire::MapUpdateReply>().setEpoch(epoch);
-  return b.finish();
-}
-
-result<uint64_t> read_map_update_ack(std::string frame) {
-  auto env = open_reply(std::move(frame), wire::MessageKind::MAP_UPDATE_REPLY, "map update");
-  if (!env) return env.err();
-  return guarded(
-      [&]() -> result<uint64_t> { return (*env)->payload<wire::MapUpdateReply>().getEpoch(); });
-}
 
 std::string make_host_report_request(const envelope_header& h, const host_report& r) {
   envelope_builder b(h);

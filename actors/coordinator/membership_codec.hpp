@@ -1,20 +1,15 @@
 #pragma once
-// Envelope payloads <-> plain structs for membership (schema/cluster.capnp): map
-// updates (coordinator -> every role), host reports (detector -> coordinator) and host
-// admin actions (operator -> coordinator). read_*_request take an opened envelope;
-// read_*_reply take the reply frame and turn an errorReply into its error. Every kj
-// exception ends here as errc::corrupt.
+// Envelope payloads <-> plain structs for membership (schema/cluster.capnp): host
+// reports (detector -> coordinator) and host admin actions (operator -> coordinator).
+// The map push is runtime/cluster_map_codec.hpp. read_*_request take an opened
+// envelope; read_*_reply take the reply frame and turn an errorReply into its error.
+// Every kj exception ends here as errc::corrupt.
 #include <string>
 
 #include "actors/coordinator/membership.hpp"
 #include "runtime/envelope.hpp"
 
 namespace cairn {
-
-std::string make_map_update(const envelope_header& h, const cluster_map& map);
-result<cluster_map> read_map_update(const envelope_reader& env);
-std::string make_map_update_ack(const envelope_header& request, uint64_t epoch);
-result<uint64_t> read_map_update_ack(std::string frame);  // the receiver's epoch
 
 std::string make_host_report_request(const envelope_header& h, const host_report& r);
 result<host_report> read_host_report_request(const envelope_reader& env);
@@ -29,8 +24,5 @@ std::string make_host_admin_request(const envelope_header& h, const host_admin& 
 result<host_admin> read_host_admin_request(const envelope_reader& env);
 std::string make_host_admin_reply(const envelope_header& request, const admin_outcome& o);
 result<admin_outcome> read_host_admin_reply(std::string frame);  // changes stay empty
-
-// A received state value; one this build does not know reads as down (never placed).
-host_state host_state_from_wire(uint16_t v);
 
 }  // namespace cairn

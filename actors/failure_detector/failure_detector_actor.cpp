@@ -7,6 +7,7 @@
 #include "actors/coordinator/membership_codec.hpp"
 #include "actors/failure_detector/detector_codec.hpp"
 #include "actors/failure_detector/detector_state.hpp"
+#include "runtime/cluster_map_codec.hpp"
 #include "runtime/log.hpp"
 #include "runtime/net/atoms.hpp"
 #include "runtime/net/registry.hpp"

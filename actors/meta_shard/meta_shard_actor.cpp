@@ -6,7 +6,6 @@
 #include <functional>
 #include <map>
 
-#include "actors/coordinator/coordinator_codec.hpp"
 #include "actors/meta_shard/drop_planner.hpp"
 #include "actors/meta_shard/gc_planner.hpp"
 #include "actors/meta_shard/lmdb_meta_store.hpp"
@@ -15,6 +14,7 @@
 #include "actors/meta_shard/meta_shard_state.hpp"
 #include "cairn/schema/meta.capnp.h"
 #include "runtime/cluster_map.hpp"
+#include "runtime/cluster_map_codec.hpp"
 #include "runtime/duplicate_filter.hpp"
 #include "runtime/log.hpp"
 #include "runtime/net/atoms.hpp"
@@ -394,9 +394,7 @@ void gc_tick(meta_actor* self) {
 // started) counting gets its index walked.
 std::string on_map_update(meta_actor* self, const envelope_reader& env) {
   auto& st = self->state;
-  auto map = guarded([&]() -> result<cluster_map> {
-    return read_cluster_map(env.payload<wire::MapUpdateRequest>().getMap());
-  });
+  auto map = read_map_update(env);
   if (!map) return make_error_reply(env.header(), map.err());
   uint64_t before = st.logic->epoch();
   auto change = st.logic->apply_map(*map);
@@ -414,9 +412,7 @@ std::string on_map_update(meta_actor* self, const envelope_reader& env) {
     if (!(lost(job.host) && job.mode == host_scan_mode::mark_offline))
       start_walk(self, job.host, job.mode);
   if (!change.start.empty()) pump_walks(self);
-  envelope_builder b(reply_header(env.header(), wire::MessageKind::MAP_UPDATE_REPLY));
-  b.init_payload<wire::MapUpdateReply>().setEpoch(st.logic->epoch());
-  return b.finish();
+  return make_map_update_ack(env.header(), st.logic->epoch());
 }
 
 // A storage node started with an empty disk: its replicas here are gone. Answered when

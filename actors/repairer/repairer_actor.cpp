@@ -7,6 +7,7 @@
 
 #include "actors/repairer/repair_scheduler.hpp"
 #include "actors/repairer/repairer_codec.hpp"
+#include "runtime/cluster_map_codec.hpp"
 #include "runtime/log.hpp"
 #include "runtime/net/atoms.hpp"
 #include "runtime/net/registry.hpp"
@@ -185,7 +186,7 @@ void pump(repairer* self) {
 caf::result<std::string> on_map_update(repairer* self, const envelope_reader& env) {
   auto& st = self->state;
   const auto& h = env.header();
-  auto map = repair::read_map_update_request(env);
+  auto map = read_map_update(env);
   if (!map) {
     st.log->warn("trace={:016x} unreadable map update: {}", h.trace_id, map.err().to_string());
     return make_error_reply(h, map.err());
@@ -198,7 +199,7 @@ caf::result<std::string> on_map_update(repairer* self, const envelope_reader& en
     st.map = std::move(*map);
     pump(self);  // a stale-epoch wait may be over, a host may have come back
   }
-  return repair::make_map_update_reply(h, st.map.epoch);
+  return make_map_update_ack(h, st.map.epoch);
 }
 
 caf::result<std::string> on_envelope(repairer* self, std::string& frame) {

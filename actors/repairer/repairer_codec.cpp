@@ -1,7 +1,5 @@
 #include "actors/repairer/repairer_codec.hpp"
 
-#include "actors/coordinator/coordinator_codec.hpp"
-#include "cairn/schema/cluster.capnp.h"
 #include "cairn/schema/meta.capnp.h"
 #include "cairn/schema/storage.capnp.h"
 
@@ -194,30 +192,6 @@ std::string make_replica_add_reply(const envelope_header& request, uint8_t live)
 result<uint8_t> read_replica_add_reply(std::string frame, const decode_limits& limits) {
   return read_reply<wire::ReplicaAddReply>(std::move(frame), limits, kind::REPLICA_ADD_REPLY,
                                            [](auto p) -> result<uint8_t> { return p.getLive(); });
-}
-
-std::string make_map_update_request(envelope_header header, const cluster_map& map) {
-  header.kind = kind::MAP_UPDATE_REQUEST;
-  envelope_builder b(header);
-  write_cluster_map(b.init_payload<wire::MapUpdateRequest>().initMap(), map);
-  return b.finish();
-}
-
-result<cluster_map> read_map_update_request(const envelope_reader& env) {
-  return read_request<wire::MapUpdateRequest>(
-      env, kind::MAP_UPDATE_REQUEST,
-      [](auto p) -> result<cluster_map> { return read_cluster_map(p.getMap()); });
-}
-
-std::string make_map_update_reply(const envelope_header& request, uint64_t epoch) {
-  envelope_builder b(reply_header(request, kind::MAP_UPDATE_REPLY));
-  b.init_payload<wire::MapUpdateReply>().setEpoch(epoch);
-  return b.finish();
-}
-
-result<uint64_t> read_map_update_reply(std::string frame, const decode_limits& limits) {
-  return read_reply<wire::MapUpdateReply>(std::move(frame), limits, kind::MAP_UPDATE_REPLY,
-                                          [](auto p) -> result<uint64_t> { return p.getEpoch(); });
 }
 
 }  // namespace cairn::repair

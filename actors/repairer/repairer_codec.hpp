@@ -3,14 +3,13 @@
 // stand-ins of its tests speak the same bytes:
 //   repairer -> meta shard   repairQueue (meta.capnp), replicaAdd (meta.capnp)
 //   repairer -> storage node chunkReplicate (storage.capnp)
-//   coordinator -> repairer  mapUpdate (cluster.capnp)
+// (The coordinator's map push, mapUpdate, is runtime/cluster_map_codec.hpp.)
 // Request builders take a header whose kind is set here. Reply readers return the
 // error of an errorReply, and errc::corrupt for another kind or an unreadable frame;
 // every Cap'n Proto exception is caught here.
 #include <string>
 
 #include "actors/repairer/repair_types.hpp"
-#include "runtime/cluster_map.hpp"
 #include "runtime/envelope.hpp"
 
 namespace cairn::repair {
@@ -32,11 +31,5 @@ result<replica_add_request> read_replica_add_request(const envelope_reader& env)
 std::string make_replica_add_reply(const envelope_header& request, uint8_t live);
 // The chunk's live replica count after the add.
 result<uint8_t> read_replica_add_reply(std::string frame, const decode_limits& limits);
-
-std::string make_map_update_request(envelope_header header, const cluster_map& map);
-// The map of a mapUpdateRequest; corrupt when unreadable.
-result<cluster_map> read_map_update_request(const envelope_reader& env);
-std::string make_map_update_reply(const envelope_header& request, uint64_t epoch);
-result<uint64_t> read_map_update_reply(std::string frame, const decode_limits& limits);
 
 }  // namespace cairn::repair

@@ -22,25 +22,6 @@ kj::ArrayPtr<const capnp::byte> as_bytes(std::string_view s) {
   return kj::arrayPtr(reinterpret_cast<const capnp::byte*>(s.data()), s.size());
 }
 
-// Opens a reply frame expected to be of `kind`: an errorReply becomes its error, any
-// other kind or an unreadable frame corrupt.
-result<std::unique_ptr<envelope_reader>> open_reply(std::string frame, wire::MessageKind kind,
-                                                    const char* what,
-                                                    const decode_limits& limits = {}) {
-  auto env = envelope_reader::open(std::move(frame), limits);
-  if (!env) return env.err();
-  auto got = (*env)->kind();
-  if (got == wire::MessageKind::ERROR_REPLY) {
-    auto err = read_error_reply(**env);
-    if (err.code == errc::ok) return error{errc::corrupt, "an errorReply with code ok"};
-    return err;
-  }
-  if (got != kind)
-    return error{errc::corrupt, std::string("a ") + what + " was answered with message kind " +
-                                    std::to_string(static_cast<uint16_t>(got))};
-  return env;
-}
-
 }  // namespace
 
 result<chunk_put_request> read_chunk_put_request(const envelope_reader& env) {
@@ -233,49 +214,6 @@ status read_host_wiped_reply(std::string frame) {
   auto env = open_reply(std::move(frame), wire::MessageKind::HOST_WIPED_REPLY, "new-disk notice");
   if (!env) return env.err();
   return ok_status();
-}
-
-result<storage_map_update> read_map_update_request(const envelope_reader& env) {
-  return guarded([&]() -> result<storage_map_update> {
-    auto map = env.payload<wire::MapUpdateRequest>().getMap();
-    storage_map_update out{map.getEpoch(), {}};
-    auto shards = map.getShards();
-    std::vector<host_id> hosts(shards.size(), 0);
-    std::vector<bool> seen(shards.size(), false);
-    for (auto s : shards) {
-      if (s.getId() >= shards.size() || seen[s.getId()]) return out;  // not 0..n-1: ignored
-      seen[s.getId()] = true;
-      hosts[s.getId()] = s.getHost();
-    }
-    out.shard_hosts = std::move(hosts);
-    return out;
-  });
-}
-
-std::string make_map_update_reply(const envelope_header& request, uint64_t epoch) {
-  envelope_builder b(reply_header(request, wire::MessageKind::MAP_UPDATE_REPLY));
-  b.init_payload<wire::MapUpdateReply>().setEpoch(epoch);
-  return b.finish();
-}
-
-std::string make_map_update_request(envelope_header header, const storage_map_update& update) {
-  header.kind = wire::MessageKind::MAP_UPDATE_REQUEST;
-  envelope_builder b(header);
-  auto map = b.init_payload<wire::MapUpdateRequest>().initMap();
-  map.setEpoch(update.epoch);
-  auto shards = map.initShards(static_cast<unsigned>(update.shard_hosts.size()));
-  for (unsigned i = 0; i < update.shard_hosts.size(); ++i) {
-    shards[i].setId(static_cast<uint16_t>(i));
-    shards[i].setHost(update.shard_hosts[i]);
-  }
-  return b.finish();
-}
-
-result<uint64_t> read_map_update_reply(std::string frame) {
-  auto env = open_reply(std::move(frame), wire::MessageKind::MAP_UPDATE_REPLY, "map update");
-  if (!env) return env.err();
-  return guarded(
-      [&]() -> result<uint64_t> { return (*env)->payload<wire::MapUpdateReply>().getEpoch(); });
 }
 
 }  // namespace cairn

@@ -3,7 +3,7 @@
 // into plain values and building replies, plus request builders for clients and
 // tests; and the orphan check a storage node asks a meta shard (chunkCheckRequest in
 // schema/meta.capnp), both directions. Readers catch every Cap'n Proto exception
-// (errc::corrupt).
+// (errc::corrupt). The coordinator's map push is runtime/cluster_map_codec.hpp.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,14 +37,6 @@ struct chunk_replicate_reply {
   uint32_t length = 0;
   host_id source = 0;  // where the bytes came from; 0 = the node held them already
   friend bool operator==(const chunk_replicate_reply&, const chunk_replicate_reply&) = default;
-};
-
-// What a storage node takes from the coordinator's map push: the epoch, and where each
-// meta shard runs (index = shard id; empty when the map's shard list is not exactly
-// the shards 0..n-1).
-struct storage_map_update {
-  uint64_t epoch = 0;
-  std::vector<host_id> shard_hosts;
 };
 
 result<chunk_put_request> read_chunk_put_request(const envelope_reader& env);
@@ -87,13 +79,6 @@ status read_corrupt_report_reply(std::string frame);
 // A node that starts with an empty store tells each meta shard (meta.capnp hostWiped).
 std::string make_host_wiped_request(envelope_header header, host_id host);
 status read_host_wiped_reply(std::string frame);
-
-// The coordinator's map push (mapUpdateRequest in schema/cluster.capnp).
-result<storage_map_update> read_map_update_request(const envelope_reader& env);
-std::string make_map_update_reply(const envelope_header& request, uint64_t epoch);
-// For tests and tools: a map with only an epoch and the shard list.
-std::string make_map_update_request(envelope_header header, const storage_map_update& update);
-result<uint64_t> read_map_update_reply(std::string frame);
 
 // The orphan check: the storage node builds the request and reads the reply (the
 // meta shard's side is in actors/meta_shard/meta_codec).

@@ -2,10 +2,12 @@
 // chunk_store (whose get() verifies each chunk's CRC32C), sends corruption reports to
 // each chunk's home meta shard, and logs a line per pass. Also the coordinator's map
 // push, which refreshes where the meta shards run.
+#include <algorithm>
 #include <chrono>
 #include <deque>
 
 #include "actors/storage_node/storage_node_shell.hpp"
+#include "runtime/cluster_map_codec.hpp"
 #include "runtime/net/registry.hpp"
 
 namespace cairn {
@@ -112,6 +114,13 @@ void drive_scrub(storage_actor* self, scrub_step step) {
   if (poll_soon) self->send(self, scrub_atom::value);
 }
 
+// Whether the map's shard list names a host for every shard 0..n-1. Host 0 is never a
+// host (config rejects it): read_cluster_map leaves it where the list skips an id.
+bool names_every_shard(const cluster_map& map) {
+  return !map.shard_hosts.empty() && std::find(map.shard_hosts.begin(), map.shard_hosts.end(),
+                                               host_id{0}) == map.shard_hosts.end();
+}
+
 }  // namespace
 
 void scrub_if_due(storage_actor* self) {
@@ -131,17 +140,17 @@ void report_corrupt_read(storage_actor* self, const chunk_key& key) {
 
 caf::result<std::string> on_map_update(storage_actor* self, const envelope_reader& env) {
   auto& st = self->state;
-  auto update = read_map_update_request(env);
-  if (!update) return malformed(self, env.header(), update.err());
-  if (update->epoch > st.map_epoch) {
-    st.map_epoch = update->epoch;
+  auto map = read_map_update(env);
+  if (!map) return malformed(self, env.header(), map.err());
+  if (map->epoch > st.map_epoch) {
+    st.map_epoch = map->epoch;
     // Only a node that runs the background walks asks meta shards.
-    if (!update->shard_hosts.empty() && !st.opt.shard_hosts.empty())
-      st.opt.shard_hosts = std::move(update->shard_hosts);
+    if (names_every_shard(*map) && !st.opt.shard_hosts.empty())
+      st.opt.shard_hosts = std::move(map->shard_hosts);
     st.log->debug("trace={:016x} host {} now holds cluster map epoch {}", env.header().trace_id,
                   st.opt.host, st.map_epoch);
   }
-  return make_map_update_reply(env.header(), st.map_epoch);
+  return make_map_update_ack(env.header(), st.map_epoch);
 }
 
 }  // namespace cairn

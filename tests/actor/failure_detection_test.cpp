@@ -18,6 +18,7 @@
 #include "actors/coordinator/membership_codec.hpp"
 #include "actors/failure_detector/detector_codec.hpp"
 #include "actors/failure_detector/failure_detector_actor.hpp"
+#include "runtime/cluster_map_codec.hpp"
 #include "runtime/net/atoms.hpp"
 #include "runtime/net/registry.hpp"
 

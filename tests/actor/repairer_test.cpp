@@ -14,6 +14,7 @@
 
 #include "actors/repairer/repairer_actor.hpp"
 #include "actors/repairer/repairer_codec.hpp"
+#include "runtime/cluster_map_codec.hpp"
 #include "runtime/net/atoms.hpp"
 #include "runtime/net/registry.hpp"
 
@@ -126,9 +127,9 @@ caf::behavior map_pusher(caf::event_based_actor* self, caf::actor repairer, clus
                     42,
                     0,
                     {}};
-  self->request(repairer, 10s, envelope_atom::value, repair::make_map_update_request(h, map))
+  self->request(repairer, 10s, envelope_atom::value, make_map_update(h, map))
       .then([answered](std::string& reply) {
-        auto epoch = repair::read_map_update_reply(std::move(reply), {});
+        auto epoch = read_map_update_ack(std::move(reply));
         REQUIRE(epoch.ok());
         *answered = *epoch;
       });

@@ -18,6 +18,7 @@
 #include "cairn/schema/meta.capnp.h"
 #include "cairn/schema/storage.capnp.h"
 #include "runtime/cluster_map.hpp"
+#include "runtime/cluster_map_codec.hpp"
 #include "runtime/crc32c.hpp"
 #include "runtime/net/atoms.hpp"
 #include "runtime/net/registry.hpp"
@@ -290,8 +291,10 @@ TEST_CASE_FIXTURE(scrub_fixture, "a map push is answered with the newest epoch t
   actors.push_back(moved);
   spawn_on_sim(options());
   auto update = [&](uint64_t epoch, std::vector<host_id> shards) {
-    auto reply =
-        ask(make_map_update_request(header(), storage_map_update{epoch, std::move(shards)}));
+    cluster_map map;
+    map.epoch = epoch;
+    map.shard_hosts = std::move(shards);
+    auto reply = ask(make_map_update(header(), map));
     REQUIRE(reply->kind() == wire::MessageKind::MAP_UPDATE_REPLY);
     return reply->payload<wire::MapUpdateReply>().getEpoch();
   };
@@ -299,6 +302,8 @@ TEST_CASE_FIXTURE(scrub_fixture, "a map push is answered with the newest epoch t
   CHECK(update(3, {9, 9}) == 5);  // an older map changes nothing
   // A newer map moves shard 1 to host 7: reports for its chunks go there.
   CHECK(update(6, {7, 7}) == 6);
+  // A map that names no host for shard 1 takes the epoch but keeps the shard hosts.
+  CHECK(update(7, {9, 0}) == 7);
   chunk_key bad{make_inode_id(1, 80), 0};
   stored_on_sim(bad, bytes_of(6));
   REQUIRE(disk->flip_bit(bad, 5));
