@@ -1,9 +1,9 @@
 #pragma once
 // The repair protocol's values as plain C++: the under-replicated queue as a meta shard
-// answers it (schema/meta.capnp RepairQueue*), the chunk copy (storage.capnp
-// ChunkReplicate*) and the replicaAdd that records it. No Cap'n Proto here:
-// repairer_codec.hpp converts. A namespace of their own: the meta shard and the storage
-// node have their own structs for the same messages.
+// answers it (schema/meta.capnp RepairQueue*) and the replicaAdd that records a copy
+// (the copy itself, chunkReplicate, is the storage node's codec). No Cap'n Proto here:
+// repairer_codec.hpp converts. A namespace of their own: the meta shard has its own
+// structs for the same messages, as the server side.
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -53,19 +53,6 @@ struct queue_reply {
   std::vector<entry> entries;
   bool more = false;
   uint64_t total = 0;  // entries in the whole queue
-};
-
-// ChunkReplicateRequest, to the new target. `sources` are tried in order.
-struct chunk_replicate_request {
-  chunk_key chunk;
-  uint32_t crc = 0;
-  uint32_t length = 0;
-  std::vector<host_id> sources;
-};
-struct chunk_replicate_reply {
-  uint32_t crc = 0;
-  uint32_t length = 0;
-  host_id source = 0;  // 0: the target already held the chunk
 };
 
 // ReplicaAddRequest as the repairer sends it.

@@ -7,6 +7,7 @@
 
 #include "actors/repairer/repair_scheduler.hpp"
 #include "actors/repairer/repairer_codec.hpp"
+#include "actors/storage_node/storage_codec.hpp"
 #include "runtime/cluster_map_codec.hpp"
 #include "runtime/log.hpp"
 #include "runtime/net/atoms.hpp"
@@ -122,12 +123,12 @@ void start_repair(repairer* self, const repair_start& s) {
   auto to = storage_address(s.target);
   auto node = st.reg->find(to);
   if (!node) return finish(self, s, error{errc::unavailable, "no storage node registered"}, false);
-  repair::chunk_replicate_request copy{s.chunk, s.crc, s.length, s.sources};
-  auto frame = repair::make_chunk_replicate_request(header_to(st, to, s.chunk.file), copy);
+  chunk_replicate_request copy{s.chunk, s.crc, s.length, s.sources};
+  auto frame = make_chunk_replicate_request(header_to(st, to, s.chunk.file), copy);
   self->request(*node, ms(st.opt.copy_timeout_ms), envelope_atom::value, std::move(frame))
       .then(
           [self, s](std::string& reply) {
-            auto copied = repair::read_chunk_replicate_reply(std::move(reply), limits(self->state));
+            auto copied = read_chunk_replicate_reply(std::move(reply));
             if (!copied) return finish(self, s, copied.err(), false);
             if (copied->crc != s.crc || copied->length != s.length)
               return finish(self, s, error{errc::corrupt, "the copy's crc or length differs"},

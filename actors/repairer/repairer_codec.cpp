@@ -122,47 +122,6 @@ result<queue_reply> read_queue_reply(std::string frame, const decode_limits& lim
                                             });
 }
 
-std::string make_chunk_replicate_request(envelope_header header, const chunk_replicate_request& q) {
-  header.kind = kind::CHUNK_REPLICATE_REQUEST;
-  envelope_builder b(header);
-  auto p = b.init_payload<wire::ChunkReplicateRequest>();
-  p.setFileId(q.chunk.file);
-  p.setIndex(q.chunk.index);
-  p.setCrc(q.crc);
-  p.setLength(q.length);
-  auto sources = p.initSources(static_cast<unsigned>(q.sources.size()));
-  for (unsigned i = 0; i < q.sources.size(); ++i) sources.set(i, q.sources[i]);
-  return b.finish();
-}
-
-result<chunk_replicate_request> read_chunk_replicate_request(const envelope_reader& env) {
-  return read_request<wire::ChunkReplicateRequest>(
-      env, kind::CHUNK_REPLICATE_REQUEST, [](auto p) -> result<chunk_replicate_request> {
-        chunk_replicate_request q{{p.getFileId(), p.getIndex()}, p.getCrc(), p.getLength(), {}};
-        for (auto s : p.getSources()) q.sources.push_back(s);
-        return q;
-      });
-}
-
-std::string make_chunk_replicate_reply(const envelope_header& request,
-                                       const chunk_replicate_reply& r) {
-  envelope_builder b(reply_header(request, kind::CHUNK_REPLICATE_REPLY));
-  auto p = b.init_payload<wire::ChunkReplicateReply>();
-  p.setCrc(r.crc);
-  p.setLength(r.length);
-  p.setSource(r.source);
-  return b.finish();
-}
-
-result<chunk_replicate_reply> read_chunk_replicate_reply(std::string frame,
-                                                         const decode_limits& limits) {
-  return read_reply<wire::ChunkReplicateReply>(
-      std::move(frame), limits, kind::CHUNK_REPLICATE_REPLY,
-      [](auto p) -> result<chunk_replicate_reply> {
-        return chunk_replicate_reply{p.getCrc(), p.getLength(), p.getSource()};
-      });
-}
-
 std::string make_replica_add_request(envelope_header header, const replica_add_request& q) {
   header.kind = kind::REPLICA_ADD_REQUEST;
   envelope_builder b(header);

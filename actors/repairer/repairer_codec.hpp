@@ -19,13 +19,6 @@ result<queue_request> read_queue_request(const envelope_reader& env);
 std::string make_queue_reply(const envelope_header& request, const queue_reply& r);
 result<queue_reply> read_queue_reply(std::string frame, const decode_limits& limits);
 
-std::string make_chunk_replicate_request(envelope_header header, const chunk_replicate_request& q);
-result<chunk_replicate_request> read_chunk_replicate_request(const envelope_reader& env);
-std::string make_chunk_replicate_reply(const envelope_header& request,
-                                       const chunk_replicate_reply& r);
-result<chunk_replicate_reply> read_chunk_replicate_reply(std::string frame,
-                                                         const decode_limits& limits);
-
 std::string make_replica_add_request(envelope_header header, const replica_add_request& q);
 result<replica_add_request> read_replica_add_request(const envelope_reader& env);
 std::string make_replica_add_reply(const envelope_header& request, uint8_t live);

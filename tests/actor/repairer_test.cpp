@@ -14,6 +14,7 @@
 
 #include "actors/repairer/repairer_actor.hpp"
 #include "actors/repairer/repairer_codec.hpp"
+#include "actors/storage_node/storage_codec.hpp"
 #include "runtime/cluster_map_codec.hpp"
 #include "runtime/net/atoms.hpp"
 #include "runtime/net/registry.hpp"
@@ -45,7 +46,7 @@ cluster_map test_map(uint64_t epoch) {
 
 struct copy_asked {
   host_id target = 0;
-  repair::chunk_replicate_request request;
+  chunk_replicate_request request;
 };
 
 // What the stand-ins were asked, and how they answer.
@@ -108,12 +109,12 @@ caf::behavior fake_storage(caf::event_based_actor*, host_id host, std::shared_pt
         REQUIRE(env.ok());
         auto& h = (*env)->header();
         CHECK(h.destination == storage_address(host));
-        auto q = repair::read_chunk_replicate_request(**env);
+        auto q = read_chunk_replicate_request(**env);
         REQUIRE(q.ok());
         s->copies.push_back({host, *q});
         if (!s->copy_failures.empty()) return make_error_reply(h, take_failure(s->copy_failures));
         host_id source = q->sources.empty() ? 0 : q->sources.front();
-        return repair::make_chunk_replicate_reply(h, {q->crc, q->length, source});
+        return make_chunk_replicate_reply(h, {q->crc, q->length, source});
       },
   };
 }
@@ -221,7 +222,7 @@ TEST_CASE_FIXTURE(repairer_fixture,
   REQUIRE(s->copies.size() == 1);
   auto& copy = s->copies[0];
   CHECK(copy.target == 6);
-  CHECK(copy.request.chunk == chunk_key{7, 0});
+  CHECK(copy.request.key == chunk_key{7, 0});
   CHECK(copy.request.crc == 0xABCD1234u);
   CHECK(copy.request.length == 4096u);
   CHECK(std::set<host_id>(copy.request.sources.begin(), copy.request.sources.end()) ==
