@@ -27,6 +27,9 @@ struct map_host {
   host_state state = host_state::up;
   bool storage = true;
   int64_t since_ms = 0;  // when it entered `state` (coordinator clock)
+  // Marked out by an operator (`cairn node out`): it stays out when it answers again,
+  // until recommissioned. A host out because it was down too long comes back by itself.
+  bool retired = false;
 
   // Answers requests: reads may go there.
   bool reachable() const {

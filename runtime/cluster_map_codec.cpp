@@ -17,6 +17,7 @@ void write_map_hosts(capnp::List<wire::HostInfo>::Builder out, const std::vector
     b.setState(static_cast<wire::HostState>(h.state));
     b.setStorage(h.storage);
     b.setSinceMs(h.since_ms);
+    b.setRetired(h.retired);
     auto l = b.initLabels();
     l.setRegion(h.labels.region);
     l.setDc(h.labels.dc);
@@ -33,7 +34,8 @@ std::vector<map_host> read_map_hosts(capnp::List<wire::HostInfo>::Reader in) {
     out.push_back(map_host{
         h.getId(), h.getName(),
         topology_labels{l.getRegion(), l.getDc(), l.getCluster(), l.getRack(), l.getHost()},
-        host_state_from_wire(static_cast<uint16_t>(h.getState())), h.getStorage(), h.getSinceMs()});
+        host_state_from_wire(static_cast<uint16_t>(h.getState())), h.getStorage(), h.getSinceMs(),
+        h.getRetired()});
   }
   return out;
 }

@@ -28,6 +28,7 @@ struct HostInfo {
   state @4 :HostState;
   storage @5 :Bool = true; # runs a storage node
   sinceMs @6 :Int64;       # when the host entered its state (coordinator clock)
+  retired @7 :Bool;        # marked out by an operator: stays out until recommissioned
 }
 
 struct ShardInfo {

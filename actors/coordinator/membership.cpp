@@ -100,8 +100,10 @@ void membership::evaluate(map_host& h, bool withdrawn, int64_t now_ms,
       if (enough_accusers(h.id))
         out.push_back(change(h, host_state::down, now_ms, accusers_text(h.id)));
       return;
-    case host_state::down:
     case host_state::out:
+      if (h.retired) return;  // stays out until an operator recommissions it
+      [[fallthrough]];
+    case host_state::down:
       if (withdrawn && !any)
         out.push_back(change(h, host_state::up, now_ms, "answers its observers again"));
       return;
@@ -143,7 +145,8 @@ std::optional<host_state> admin_target(host_admin_action a, host_state s) {
         return host_state::draining;
       break;
     case host_admin_action::recommission:
-      if (s == host_state::draining || s == host_state::up) return host_state::up;
+      if (s == host_state::draining || s == host_state::up || s == host_state::out)
+        return host_state::up;
       break;
     case host_admin_action::mark_out:
       if (s == host_state::down || s == host_state::draining || s == host_state::out)
@@ -158,7 +161,7 @@ const char* admin_needs(host_admin_action a) {
     case host_admin_action::decommission:
       return "up or suspect";
     case host_admin_action::recommission:
-      return "draining";
+      return "draining or out";
     case host_admin_action::mark_out:
       return "down or draining";
   }
@@ -179,7 +182,9 @@ result<admin_outcome> membership::admin(const host_admin& a, int64_t now_ms) {
   out.before = h->state;
   out.after = *to;
   // Asking for the state the host is already in is a successful no-op (retries).
-  if (a.apply && *to != h->state) {
+  bool retire = *to == host_state::out;
+  if (a.apply && (*to != h->state || retire != h->retired)) {
+    h->retired = retire;
     out.changes.push_back(change(*h, *to, now_ms, "operator: " + to_string(a.action)));
     out.applied = true;
   }

@@ -2,7 +2,8 @@
 # Decommissioning a host of a real 4-host cairnd: a dry run changes nothing; --apply
 # makes it draining; repair copies its chunks to the other hosts, its copies leave the
 # metadata and its orphan scan deletes them; every file reads back byte-identical; then
-# the operator marks it out. Bad hosts and actions exit non-zero with one line.
+# the operator marks it out, and it stays out while it answers heartbeats until it is
+# recommissioned. Bad hosts and actions exit non-zero with one line.
 source "$(dirname "$0")/lib.sh"
 cat > "$TEST_DIR/cluster.toml" <<'TOML'
 [cluster]
@@ -76,5 +77,12 @@ for i in 1 2 3 4 5 6; do
   cairn stat "/d/f$i" | grep -q "host-d\|host 4" && fail "f$i still lists a replica on host-d"
 done
 cairn node out host-d --apply > /dev/null
-[ "$(field host-d state)" = out ] || fail "host-d is not out after node out --apply"
-echo "ok: host-d drained and out"
+# It keeps answering its observers' heartbeats; an operator's out must hold all the same
+# (several heartbeat intervals), until it is recommissioned.
+for _ in $(seq 1 30); do
+  [ "$(field host-d state)" = out ] || fail "host-d left out by itself: $(field host-d state)"
+  sleep 0.1
+done
+cairn node recommission host-d --apply > /dev/null
+[ "$(field host-d state)" = up ] || fail "host-d is not up after recommission"
+echo "ok: host-d drained, out, and recommissioned"

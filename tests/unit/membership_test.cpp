@@ -196,6 +196,34 @@ TEST_CASE_FIXTURE(fixture,
   CHECK(m.admin({99, host_admin_action::decommission, true}, 700).code() == errc::not_found);
 }
 
+TEST_CASE_FIXTURE(fixture,
+                  "a host an operator marked out stays out when it answers, until recommissioned") {
+  REQUIRE(m.admin({target, host_admin_action::decommission, true}, 0).ok());
+  REQUIRE(m.admin({target, host_admin_action::mark_out, true}, 100).ok());
+  CHECK(m.map().find_host(target)->retired);
+  // Its observers hear it: a timer-out host would come back; this one does not.
+  CHECK(accuse(obs[0], 200, false).changes.empty());
+  CHECK(state(target) == host_state::out);
+  auto back = m.admin({target, host_admin_action::recommission, true}, 300);
+  REQUIRE(back.ok());
+  CHECK(back->after == host_state::up);
+  CHECK(state(target) == host_state::up);
+  CHECK_FALSE(m.map().find_host(target)->retired);
+}
+
+TEST_CASE_FIXTURE(fixture, "a host out after the interval that an operator marks out is retired") {
+  accuse(obs[0], 1000);
+  accuse(obs[1], 1000);
+  m.tick(601000);
+  REQUIRE(state(target) == host_state::out);
+  CHECK_FALSE(m.map().find_host(target)->retired);
+  auto marked = m.admin({target, host_admin_action::mark_out, true}, 602000);
+  REQUIRE(marked.ok());
+  CHECK(marked->applied);  // the state stays out, the host is now retired (a new epoch)
+  CHECK(m.map().find_host(target)->retired);
+  CHECK(accuse(obs[2], 700000, false).changes.empty());
+}
+
 TEST_CASE_FIXTURE(fixture, "a draining host that dies goes down") {
   REQUIRE(m.admin({target, host_admin_action::decommission, true}, 0).ok());
   accuse(obs[0], 1000);
