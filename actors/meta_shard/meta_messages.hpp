@@ -217,6 +217,8 @@ struct host_scan_reply {
   bool done = false;              // the index has no more chunks of the host
   uint32_t records_read = 0;      // index keys and inodes read (a scan never reads others)
   uint32_t changed = 0;           // replicas changed
+  uint32_t kept = 0;              // forget: records kept, being their chunk's last copies
+  uint32_t skipped = 0;           // index entries whose inode could not be read
 };
 
 using meta_request =

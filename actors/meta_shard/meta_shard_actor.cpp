@@ -30,6 +30,7 @@ constexpr auto drop_request_timeout = std::chrono::seconds(10);
 // A write delivered twice is answered from the first copy's reply for this long.
 constexpr int64_t duplicate_window_ms = 60000;
 constexpr size_t duplicate_answers_max = 65536;
+constexpr size_t walk_waiters_max = 8;  // hostWiped notices waiting on one walk
 
 using reply_promise = caf::typed_response_promise<std::string>;
 
@@ -53,7 +54,7 @@ struct host_walk {
   std::optional<chunk_key> after;
   bool queued = false;  // a page waits in the batch
   uint64_t generation = 0;
-  uint64_t records_read = 0, changed = 0;
+  uint64_t records_read = 0, changed = 0, kept = 0, skipped = 0;
   // hostWiped requests answered when the walk ends (an error if it is cancelled).
   std::vector<std::pair<envelope_header, reply_promise>> waiters;
 };
@@ -305,6 +306,7 @@ void expire_pending(meta_actor* self) {
 }
 
 void pump_walks(meta_actor* self);
+void start_walk(meta_actor* self, host_id host, host_scan_mode mode);
 
 // One host_scan page finished: move the walk's cursor, or end it.
 void on_walk_page(meta_actor* self, host_id host, uint64_t generation,
@@ -322,21 +324,33 @@ void on_walk_page(meta_actor* self, host_id host, uint64_t generation,
   auto& page = std::get<host_scan_reply>(out.value());
   walk.records_read += page.records_read;
   walk.changed += page.changed;
+  walk.kept += page.kept;
+  walk.skipped += page.skipped;
   if (page.last) walk.after = page.last;
   if (!page.done) return pump_walks(self);
-  st.log->info("trace=0000000000000000 host {} {}: {} replicas changed, {} records read", host,
-               walk.mode == host_scan_mode::forget ? "is out, its replicas forgotten"
-               : walk.mode == host_scan_mode::mark_lost
-                   ? "has a new disk, its replicas offline"
-                   : "is down or draining, its replicas offline",
-               walk.changed, walk.records_read);
+  st.log->log(walk.skipped ? spdlog::level::warn : spdlog::level::info,
+              "trace=0000000000000000 host {} {}: {} replicas changed, {} kept as their chunk's "
+              "last copy, {} unreadable inodes skipped, {} records read",
+              host,
+              walk.mode == host_scan_mode::forget ? "is out, its replicas forgotten"
+              : walk.mode == host_scan_mode::mark_lost
+                  ? "has a new disk, its replicas offline"
+                  : "is down or draining, its replicas offline",
+              walk.changed, walk.kept, walk.skipped, walk.records_read);
   for (auto& [header, promise] : walk.waiters) {
     envelope_builder b(reply_header(header, wire::MessageKind::HOST_WIPED_REPLY));
     b.init_payload<wire::HostWipedReply>().setReplicas(walk.changed);
     promise.deliver(b.finish());
   }
-  if (walk.mode == host_scan_mode::mark_lost) st.logic->end_lost_walk(host);
+  bool lost = walk.mode == host_scan_mode::mark_lost;
+  if (lost) st.logic->end_lost_walk(host);
   st.walks.erase(it);
+  // The replicas a new-disk walk spared (written since) must go offline too if the host
+  // went down meanwhile: the map change that said so did not start its own walk.
+  if (lost && !st.logic->counts_replicas(host)) {
+    start_walk(self, host, host_scan_mode::mark_offline);
+    pump_walks(self);
+  }
 }
 
 // Replaces (or starts) the walk of `host`; waiters of a replaced walk move to the new one.
@@ -346,7 +360,7 @@ void start_walk(meta_actor* self, host_id host, host_scan_mode mode) {
   if (walk.mode == host_scan_mode::mark_lost) st.logic->end_lost_walk(host);
   if (mode == host_scan_mode::mark_lost) st.logic->begin_lost_walk(host);
   auto waiters = std::move(walk.waiters);
-  walk = host_walk{mode, std::nullopt, false, ++st.walk_generation, 0, 0, std::move(waiters)};
+  walk = host_walk{mode, std::nullopt, false, ++st.walk_generation, 0, 0, 0, 0, std::move(waiters)};
 }
 
 // Ends the walk of `host` early; its waiters hear that it did not finish.
@@ -423,13 +437,22 @@ caf::result<std::string> on_host_wiped(meta_actor* self, const envelope_reader& 
       guarded([&]() -> result<host_id> { return env.payload<wire::HostWipedRequest>().getHost(); });
   if (!host) return make_error_reply(env.header(), host.err());
   auto it = st.walks.find(*host);
-  if (it == st.walks.end() || it->second.mode != host_scan_mode::mark_lost) {
+  // A running forget walk (the host is out) already removes what a new-disk walk would
+  // turn offline: the notice waits for it rather than abandoning it half way.
+  if (it == st.walks.end() || it->second.mode == host_scan_mode::mark_offline) {
     st.log->info("trace={:016x} host {} reports a new disk: its replicas go offline",
                  env.header().trace_id, *host);
     start_walk(self, *host, host_scan_mode::mark_lost);
   }
+  auto& waiters = st.walks[*host].waiters;
+  // A node repeats its notice until answered: keep only the newest few.
+  if (waiters.size() >= walk_waiters_max) {
+    waiters.front().second.deliver(make_error_reply(
+        waiters.front().first, {errc::overloaded, "superseded by a newer notice"}));
+    waiters.erase(waiters.begin());
+  }
   auto promise = self->make_response_promise<std::string>();
-  st.walks[*host].waiters.emplace_back(env.header(), promise);
+  waiters.emplace_back(env.header(), promise);
   pump_walks(self);
   return promise;
 }

@@ -255,11 +255,6 @@ result<inode_record> meta_shard_state::require_chunk(meta_txn& txn, inode_id fil
 
 result<replica_add_reply> meta_shard_state::replica_add(meta_txn& txn, const replica_add_request& q,
                                                         int64_t now_ms) {
-  // A repair planned on an older map may target a host that has gone down since.
-  if (q.epoch != 0 && q.epoch < epoch_)
-    return error{errc::stale_epoch, "replicaAdd planned at map epoch " + std::to_string(q.epoch) +
-                                        "; shard " + std::to_string(cfg_.shard) + " is at " +
-                                        std::to_string(epoch_)};
   auto found = require_chunk(txn, q.file_id, q.index);
   if (!found) return found.err();
   inode_record inode = std::move(found.value());
@@ -275,6 +270,11 @@ result<replica_add_reply> meta_shard_state::replica_add(meta_txn& txn, const rep
   auto* rep = chunk.find_replica(q.host);
   if (rep && rep->state == replica_state::live)
     return replica_add_reply{static_cast<uint8_t>(before)};
+  // A repair planned on an older map may target a host that has gone down since.
+  if (q.epoch != 0 && q.epoch < epoch_)
+    return error{errc::stale_epoch, "replicaAdd planned at map epoch " + std::to_string(q.epoch) +
+                                        "; shard " + std::to_string(cfg_.shard) + " is at " +
+                                        std::to_string(epoch_)};
   if (!counts_replicas(q.host))
     return error{errc::unavailable, "host " + std::to_string(q.host) + " is down or draining"};
   chunk_key key{inode.id, q.index};

@@ -70,6 +70,7 @@ result<chunk_referenced_reply> meta_shard_state::chunk_check(meta_txn& txn,
     spare_from_lost_walk(q.host, key);
     META_TRY(requeue(txn, key, before, before + 1, rec.final_replicas,
                      repair_reason::under_replicated, now_ms));
+    META_TRY(drop_surplus(txn, rec, q.index));
   } else {
     std::erase(chunk.replicas, *rep);
     META_TRY(txn.delete_node_chunk(q.host, key));

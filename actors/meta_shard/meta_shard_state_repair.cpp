@@ -73,8 +73,15 @@ result<host_scan_reply> meta_shard_state::host_scan(meta_txn& txn, const host_sc
     if (!inode || inode->id != key.file) {
       META_TRY(save());
       auto found = txn.get_inode(key.file);
-      if (!found) return found.err();
       ++out.records_read;
+      if (!found && found.code() == errc::corrupt) {
+        // One unreadable inode must not stall the walk forever: skip it (the index
+        // entry stays for a later walk or repair of the record), count it.
+        ++out.skipped;
+        inode.reset();
+        continue;
+      }
+      if (!found) return found.err();
       inode = std::move(*found);
     }
     if (!inode || inode->state != inode_state::committed || key.index >= inode->chunks.size()) {
@@ -93,8 +100,16 @@ result<host_scan_reply> meta_shard_state::host_scan(meta_txn& txn, const host_sc
       if (!rep || rep->state != replica_state::live) continue;
       rep->state = replica_state::offline;
     } else {
+      // The last copies of a chunk are never forgotten: with no live replica left, this
+      // host's (offline) record is what lets its copy be taken back should it return
+      // (an outage longer than out_interval). Surplus copies go at final (drop_surplus).
+      if (rep && chunk.live_count() == 0) {
+        ++out.kept;
+        continue;
+      }
       if (rep) std::erase(chunk.replicas, *rep);
       META_TRY(txn.delete_node_chunk(q.host, key));
+      if (!rep) continue;
     }
     ++out.changed;
     dirty = true;

@@ -293,3 +293,25 @@ TEST_CASE("a new disk's walk turns the host's replicas offline but spares those 
         replica_state::live);
   CHECK(f.queue_size() == 1);
 }
+
+TEST_CASE("an out host's record is kept while it is its chunk's last copy, and taken back") {
+  meta_fixture f;  // 3 hosts, every chunk on all 3
+  auto id = f.put_file(root_dir_id, "f", 100, 3);
+  auto crc = f.ok<inode_get_reply>(inode_get_request{id}).inode.chunks[0].crc;
+  // A power loss longer than out_interval: every host down, then host 1 out.
+  f.state->apply_map(
+      map_with(f, 2, {{1, host_state::down}, {2, host_state::down}, {3, host_state::down}}));
+  for (host_id h : {1u, 2u, 3u}) walk(f, h, host_scan_mode::mark_offline);
+  f.state->apply_map(
+      map_with(f, 3, {{1, host_state::out}, {2, host_state::down}, {3, host_state::down}}));
+  auto w = walk(f, 1, host_scan_mode::forget);
+  CHECK(w.changed == 0);
+  auto inode = f.ok<inode_get_reply>(inode_get_request{id}).inode;
+  REQUIRE(inode.chunks[0].find_replica(1) != nullptr);  // not forgotten: no live copy left
+  CHECK(chunks_on(f, 1) == 1);
+  // Host 1 comes back: its orphan scan's check takes the copy back instead of deleting it.
+  f.state->apply_map(
+      map_with(f, 4, {{1, host_state::up}, {2, host_state::down}, {3, host_state::down}}));
+  CHECK(f.ok<chunk_referenced_reply>(chunk_referenced_request{id, 0, 1, crc}).referenced);
+  CHECK(f.ok<inode_get_reply>(inode_get_request{id}).inode.chunks[0].live_count() == 1);
+}
