@@ -167,19 +167,27 @@ void push_map_to_all(coordinator_self* self) {
 }
 
 // Persists, reports and pushes the map after membership changed it. The map is
-// written before anyone hears of the new epoch.
-void changed(coordinator_self* self, const std::vector<host_transition>& changes) {
+// written before anyone hears of the new epoch: a map that cannot be written is taken
+// back (`before`: membership as it was) and the change fails, so an epoch is never
+// announced that a restarted coordinator could hand out again for another map.
+status changed(coordinator_self* self, const std::vector<host_transition>& changes,
+               membership before) {
   auto& st = self->state;
-  if (changes.empty()) return;
+  if (changes.empty()) return ok_status();
+  if (st.store)
+    if (auto saved = st.store->save(st.logic->map()); !saved) {
+      st.log->error("trace=0000000000000000 map epoch {} not persisted, change undone: {}",
+                    st.logic->map().epoch, saved.err().to_string());
+      *st.logic = std::move(before);
+      return error{errc::unavailable,
+                   "the cluster map could not be persisted: " + saved.err().to_string()};
+    }
   for (auto& t : changes)
     st.log->info("trace=0000000000000000 host {} {} -> {} (epoch {}): {}", t.host,
                  to_string(t.from), to_string(t.to), t.epoch, t.reason);
-  if (st.store)
-    if (auto saved = st.store->save(st.logic->map()); !saved)
-      st.log->error("trace=0000000000000000 map epoch {} not persisted: {}", st.logic->map().epoch,
-                    saved.err().to_string());
   if (st.opt.on_map_change) st.opt.on_map_change(st.logic->map());
   push_map_to_all(self);
+  return ok_status();
 }
 
 std::string on_host_report(coordinator_self* self, const envelope_reader& env) {
@@ -187,6 +195,7 @@ std::string on_host_report(coordinator_self* self, const envelope_reader& env) {
   auto& h = env.header();
   auto r = read_host_report_request(env);
   if (!r) return make_error_reply(h, r.err());
+  membership before = *st.logic;
   auto out = st.logic->report(*r, now_ms(self));
   if (!out) {
     // The observer works from an old map (perhaps observing the wrong hosts): send it ours.
@@ -196,7 +205,8 @@ std::string on_host_report(coordinator_self* self, const envelope_reader& env) {
   if (out->ignored)
     st.log->debug("trace={:016x} ignored a report on host {} from host {}: not its observer",
                   h.trace_id, r->target, r->observer);
-  changed(self, out->changes);
+  if (auto st_changed = changed(self, out->changes, std::move(before)); !st_changed)
+    return make_error_reply(h, st_changed.err());
   return make_host_report_reply(h, host_report_answer{out->epoch, out->state});
 }
 
@@ -205,17 +215,21 @@ std::string on_host_admin(coordinator_self* self, const envelope_reader& env) {
   auto& h = env.header();
   auto a = read_host_admin_request(env);
   if (!a) return make_error_reply(h, a.err());
+  membership before = *st.logic;
   auto out = st.logic->admin(*a, now_ms(self));
   if (!out) return make_error_reply(h, out.err());
   st.log->info("trace={:016x} {} host {}{}: {} -> {}", h.trace_id, to_string(a->action), a->host,
                a->apply ? "" : " (dry run)", to_string(out->before), to_string(out->after));
-  changed(self, out->changes);
+  if (auto st_changed = changed(self, out->changes, std::move(before)); !st_changed)
+    return make_error_reply(h, st_changed.err());
   return make_host_admin_reply(h, *out);
 }
 
 void tick(coordinator_self* self) {
   auto& st = self->state;
-  changed(self, st.logic->tick(now_ms(self)));
+  membership before = *st.logic;
+  // A change that could not be persisted was undone (and logged); the next tick retries.
+  (void)changed(self, st.logic->tick(now_ms(self)), std::move(before));
   if (now_ms(self) >= st.next_push_ms) push_map_to_all(self);
   self->delayed_send(self, std::chrono::milliseconds(st.opt.tick_ms), tick_atom::value);
 }

@@ -237,6 +237,7 @@ cluster_map merge_with_config(const cluster_map& persisted, const cluster_map& c
     }
     h.state = old->state;
     h.since_ms = old->since_ms;
+    h.retired = old->retired;
     changed |=
         old->name != h.name || !same_labels(old->labels, h.labels) || old->storage != h.storage;
   }

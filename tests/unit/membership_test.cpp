@@ -237,11 +237,14 @@ TEST_CASE("the persisted map keeps its states and epoch, the config adds hosts")
   persisted.epoch = 40;
   persisted.hosts[1].state = host_state::down;
   persisted.hosts[1].since_ms = 1234;
+  persisted.hosts[2].state = host_state::out;
+  persisted.hosts[2].retired = true;  // an operator's out survives a coordinator restart
   auto configured = map_of(3, 0);
   auto same = merge_with_config(persisted, configured);
   CHECK(same.epoch == 40);
   CHECK(same.find_host(2)->state == host_state::down);
   CHECK(same.find_host(2)->since_ms == 1234);
+  CHECK(same.find_host(3)->retired);
   auto grown = merge_with_config(persisted, map_of(4, 0));
   CHECK(grown.epoch == 41);
   CHECK(grown.hosts.size() == 4);
