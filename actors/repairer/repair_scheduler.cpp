@@ -13,9 +13,10 @@ void shuffle(std::vector<T>& v, rng& r) {
   for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[r.below(i)]);
 }
 
-bool holds_record(const repair::entry& e, host_id host) {
-  return std::any_of(e.replicas.begin(), e.replicas.end(),
-                     [host](const repair::replica& rep) { return rep.host == host; });
+const repair::replica* record_on(const repair::entry& e, host_id host) {
+  for (auto& rep : e.replicas)
+    if (rep.host == host) return &rep;
+  return nullptr;
 }
 
 }  // namespace
@@ -70,12 +71,24 @@ std::optional<host_id> repair_scheduler::target_of(const repair::entry& e, const
                                                    rng& r) const {
   const chunk_status* st = nullptr;
   if (auto it = chunks_.find(e.chunk); it != chunks_.end()) st = &it->second;
-  std::vector<placement_host> fresh, tried;
+  // Hosts without a record of the chunk first; then, as a last resort, hosts whose copy
+  // is known bad or away (corrupt, offline): the copy overwrites their bytes, and the
+  // replicaAdd turns their record live. Without them a small cluster (hosts = final)
+  // could never replace a corrupt copy.
+  std::vector<placement_host> fresh, tried, rewrite;
   for (auto& h : map.hosts) {
-    if (!h.storage || !h.placeable() || holds_record(e, h.id)) continue;
+    if (!h.storage || !h.placeable()) continue;
+    if (auto* rec = record_on(e, h.id)) {
+      if (rec->state == repair::replica_state::live) continue;
+      if (rec->state == repair::replica_state::corrupt ||
+          rec->state == repair::replica_state::offline)
+        rewrite.push_back({h.id, h.labels, true});
+      continue;
+    }
     if (st && h.id == st->reuse_target) return h.id;  // it already holds the bytes
     (st && st->bad_targets.count(h.id) ? tried : fresh).push_back({h.id, h.labels, true});
   }
+  if (fresh.empty() && tried.empty()) fresh = std::move(rewrite);
   std::vector<topology_labels> taken;
   for (auto& rep : e.replicas)
     if (const map_host* h = map.find_host(rep.host); h && rep.state == repair::replica_state::live)

@@ -7,8 +7,9 @@
 // Invariants it keeps (tests/unit/repair_scheduler_test.cpp):
 // - at most inflight_max repairs in flight, at most one per chunk;
 // - a target is a storage host that is placeable() in the map and holds no record of
-//   the chunk in any state; a rack already holding a live replica is used only when no
-//   other rack has a candidate;
+//   the chunk — or, only when there is none such, a host whose record is corrupt or
+//   offline (the copy overwrites its bytes); a rack already holding a live replica is used only
+//   when no other rack has a candidate;
 // - sources are replicas that are live on a reachable() host, then offline replicas on
 //   draining hosts; never a corrupt or missing replica, never an unreachable host;
 // - nothing starts while the map is older than an epoch the shard is known to hold.

@@ -228,6 +228,10 @@ caf::behavior repairer_actor(repairer* self, std::shared_ptr<const repairer_opti
   st.reg = reg;
   st.map = opt.map;
   st.self_address = address{opt.host, repairer_actor_name(opt.shard)};
+  // replicaAdd is a write: a meta shard answers a repeated (source, correlation, trace,
+  // kind) from its duplicate filter for 60 s, so a restarted repairer must not reuse the
+  // ids of its previous incarnation. Start from the clock, in milliseconds.
+  st.correlation = static_cast<uint64_t>(now_ms(self)) << 20;
   repair_scheduler_config cfg;
   cfg.inflight_max = opt.inflight_max;
   cfg.bandwidth = opt.bandwidth;

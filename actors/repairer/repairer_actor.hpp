@@ -29,10 +29,12 @@ struct repairer_options {
   uint64_t bandwidth = uint64_t{256} << 20;  // bytes/s, cluster_config::repair_bandwidth
   int64_t poll_interval_ms = 1000;           // queue read when idle
   int64_t request_timeout_ms = 10000;        // repairQueue and replicaAdd
-  int64_t copy_timeout_ms = 30000;           // chunkReplicate: a whole chunk copy
-  size_t frame_bytes_max = 5u << 20;         // frames it reads (map updates, replies)
-  int64_t stats_log_interval_ms = 60000;     // a counters line at most this often
-  uint64_t seed = 0;                         // target, source and jitter choices
+  // chunkReplicate: a whole chunk copy. The target tries each source for up to its
+  // replicate_fetch_timeout_ms (10 s) in turn, then commits: above sources x 10 s.
+  int64_t copy_timeout_ms = 60000;
+  size_t frame_bytes_max = 5u << 20;      // frames it reads (map updates, replies)
+  int64_t stats_log_interval_ms = 60000;  // a counters line at most this often
+  uint64_t seed = 0;                      // target, source and jitter choices
 };
 
 // Spawns the repairer (not detached) and registers it in `reg` at

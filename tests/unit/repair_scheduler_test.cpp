@@ -237,10 +237,23 @@ TEST_CASE("a chunk without a source is unrepairable until the map gives it one")
   CHECK(s.counters().unrepairable == 0);
 }
 
-TEST_CASE("a chunk with no host left to place on is counted unplaceable") {
-  auto m = racks_map(1, 3);
+TEST_CASE("with no host free of a record, a host holding a corrupt copy is rewritten") {
+  auto m = racks_map(1, 3);  // hosts = final: nowhere else to go
   auto e = chunk(7, 0,
                  {{1, replica_state::live}, {2, replica_state::live}, {3, replica_state::corrupt}});
+  rng r(7);
+  repair_scheduler s(config());
+  auto p = read_and_plan(s, page_of({e}), m, 0, r);
+  REQUIRE(p.starts.size() == 1);
+  CHECK(p.starts[0].target == 3);
+  CHECK(s.counters().unplaceable == 0);
+}
+
+TEST_CASE("a chunk with no host left to place on is counted unplaceable") {
+  auto m = racks_map(1, 3);
+  m.hosts[2].state = host_state::down;  // host 3 holds the offline copy and is down
+  auto e = chunk(7, 0,
+                 {{1, replica_state::live}, {2, replica_state::live}, {3, replica_state::offline}});
   rng r(7);
   repair_scheduler s(config());
   CHECK(read_and_plan(s, page_of({e}), m, 0, r).starts.empty());
