@@ -30,10 +30,21 @@ map_host* membership::find(host_id id) {
   return nullptr;
 }
 
+const std::vector<host_id>& membership::observers(host_id target) const {
+  if (observers_epoch_ != map_.epoch) {
+    observers_cache_.clear();
+    observers_epoch_ = map_.epoch;
+  }
+  auto it = observers_cache_.find(target);
+  if (it == observers_cache_.end())
+    it = observers_cache_.emplace(target, observers_of(map_, target, cfg_.observers)).first;
+  return it->second;
+}
+
 void membership::expire(host_id target, int64_t now_ms) {
   auto it = accusers_.find(target);
   if (it == accusers_.end()) return;
-  auto observers = observers_of(map_, target, cfg_.observers);
+  const auto& observers = this->observers(target);
   std::erase_if(it->second, [&](auto& kv) {
     bool observer = std::find(observers.begin(), observers.end(), kv.first) != observers.end();
     return !observer || now_ms - kv.second.at_ms > cfg_.accusation_ttl_ms;
@@ -46,7 +57,7 @@ bool membership::enough_accusers(host_id target) const {
   if (it == accusers_.end() || it->second.empty()) return false;
   std::set<std::string> observer_domains;
   size_t reachable = 0;
-  for (host_id o : observers_of(map_, target, cfg_.observers)) {
+  for (host_id o : observers(target)) {
     auto* h = map_.find_host(o);
     if (!h || !h->reachable()) continue;
     ++reachable;
@@ -117,7 +128,7 @@ result<report_outcome> membership::report(const host_report& r, int64_t now_ms) 
   map_host* h = find(r.target);
   if (!h) return error{errc::not_found, "no host " + std::to_string(r.target) + " in the map"};
   report_outcome out;
-  auto observers = observers_of(map_, r.target, cfg_.observers);
+  const auto& observers = this->observers(r.target);
   if (std::find(observers.begin(), observers.end(), r.observer) == observers.end()) {
     out.ignored = true;
   } else {

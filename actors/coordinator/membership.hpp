@@ -112,6 +112,10 @@ class membership {
 
   cluster_map map_;
   membership_config cfg_;
+  // observers_of(map_, target) for the current epoch (the map changes only with it).
+  const std::vector<host_id>& observers(host_id target) const;
+  mutable std::map<host_id, std::vector<host_id>> observers_cache_;
+  mutable uint64_t observers_epoch_ = 0;
   std::map<host_id, std::map<host_id, accusation>> accusers_;  // target -> observer -> last
 };
 
