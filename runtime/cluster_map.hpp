@@ -20,6 +20,17 @@ enum class host_state : uint8_t { up = 0, suspect = 1, down = 2, out = 3, draini
 
 std::string to_string(host_state s);
 
+// Answers requests: reads may go there.
+constexpr bool host_reachable(host_state s) {
+  return s == host_state::up || s == host_state::suspect || s == host_state::draining;
+}
+// New replicas may be placed there.
+constexpr bool host_placeable(host_state s) {
+  return s == host_state::up || s == host_state::suspect;
+}
+// Its replicas count toward a chunk's live replicas.
+constexpr bool host_counts_replicas(host_state s) { return host_placeable(s); }
+
 struct map_host {
   host_id id = 0;
   std::string name;
@@ -31,14 +42,9 @@ struct map_host {
   // until recommissioned. A host out because it was down too long comes back by itself.
   bool retired = false;
 
-  // Answers requests: reads may go there.
-  bool reachable() const {
-    return state == host_state::up || state == host_state::suspect || state == host_state::draining;
-  }
-  // New replicas may be placed there.
-  bool placeable() const { return state == host_state::up || state == host_state::suspect; }
-  // Its replicas count toward a chunk's live replicas.
-  bool counts_replicas() const { return placeable(); }
+  bool reachable() const { return host_reachable(state); }
+  bool placeable() const { return host_placeable(state); }
+  bool counts_replicas() const { return host_counts_replicas(state); }
 };
 
 struct cluster_map {

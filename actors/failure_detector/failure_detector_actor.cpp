@@ -130,10 +130,7 @@ caf::behavior failure_detector(detector_actor* self, registry* reg, failure_dete
   st.reg = reg;
   st.self_address = address{st.opt.host, detector_actor_name};
   st.log = module_log("detector");
-  self->attach_functor([reg, where = st.self_address, me = self->address()] {
-    auto current = reg->find(where);
-    if (current && current->address() == me) reg->erase(where);
-  });
+  unregister_on_exit(self, *reg, st.self_address);
   self->send(self, tick_atom::value);
   return {
       [self](envelope_atom, std::string& frame) { return on_envelope(self, frame); },

@@ -503,10 +503,7 @@ caf::behavior meta_shard_actor(meta_actor* self, std::shared_ptr<meta_actor_init
   st.placement_rng = std::make_unique<rng>(st.opt.seed);
   st.self_address = address{st.opt.host, meta_actor_name(st.opt.shard)};
   st.log = module_log("meta");
-  self->attach_functor([reg = st.reg, where = st.self_address, me = self->address()] {
-    auto current = reg->find(where);
-    if (current && current->address() == me) reg->erase(where);
-  });
+  unregister_on_exit(self, *st.reg, st.self_address);
   st.log->info("trace=0000000000000000 meta shard {} up on host {}", st.opt.shard, st.opt.host);
   // A clean stop (exit message) commits and answers the open batch first.
   self->set_exit_handler([self](caf::exit_msg& msg) {

@@ -12,12 +12,12 @@ namespace cairn {
 bool meta_shard_state::counts_replicas(host_id h) const {
   auto it = host_states_.find(h);
   if (it == host_states_.end()) return true;
-  return map_host{h, {}, {}, it->second, true, 0}.counts_replicas();
+  return host_counts_replicas(it->second);
 }
 
 bool meta_shard_state::is_placeable(host_id h) const {
   auto it = host_states_.find(h);
-  return it == host_states_.end() || map_host{h, {}, {}, it->second, true, 0}.placeable();
+  return it == host_states_.end() || host_placeable(it->second);
 }
 
 map_change meta_shard_state::apply_map(const cluster_map& map) {

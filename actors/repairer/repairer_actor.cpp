@@ -238,10 +238,7 @@ caf::behavior repairer_actor(repairer* self, std::shared_ptr<const repairer_opti
   st.sched = std::make_unique<repair_scheduler>(cfg);
   st.random = std::make_unique<rng>(rng(opt.seed).derive(st.self_address.actor));
   st.log = module_log("repair");
-  self->attach_functor([reg, where = st.self_address, me = self->address()] {
-    auto current = reg->find(where);
-    if (current && current->address() == me) reg->erase(where);
-  });
+  unregister_on_exit(self, *reg, st.self_address);
   st.log->info("trace=0000000000000000 repairer of shard {} up on host {} (map epoch {})",
                opt.shard, opt.host, opt.map.epoch);
   self->send(self, tick_atom::value);

@@ -1,5 +1,7 @@
 #include "runtime/net/registry.hpp"
 
+#include <caf/scheduled_actor.hpp>
+
 namespace cairn {
 
 void registry::put(const address& where, caf::actor who) {
@@ -10,6 +12,18 @@ void registry::put(const address& where, caf::actor who) {
 void registry::erase(const address& where) {
   std::lock_guard lock(mutex_);
   actors_.erase(where);
+}
+
+void registry::erase_if_held(const address& where, const caf::actor_addr& who) {
+  std::lock_guard lock(mutex_);
+  auto it = actors_.find(where);
+  if (it != actors_.end() && it->second.address() == who) actors_.erase(it);
+}
+
+void unregister_on_exit(caf::scheduled_actor* self, registry& reg, address where) {
+  self->attach_functor([reg = &reg, where = std::move(where), me = self->address()] {
+    reg->erase_if_held(where, me);
+  });
 }
 
 std::optional<caf::actor> registry::find(const address& where) const {

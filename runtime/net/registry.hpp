@@ -3,6 +3,7 @@
 // destination of an envelope, and later how the shell lists what runs where.
 // Thread-safe: brokers and actors on any scheduler thread read it.
 #include <caf/actor.hpp>
+#include <caf/fwd.hpp>
 
 #include <atomic>
 #include <map>
@@ -28,6 +29,8 @@ class registry {
  public:
   void put(const address& where, caf::actor who);
   void erase(const address& where);
+  // Erases `where` only while it still names `who` (a restarted role may have taken it).
+  void erase_if_held(const address& where, const caf::actor_addr& who);
   std::optional<caf::actor> find(const address& where) const;
   std::vector<address> addresses() const;
   // Drops every handle. The registry holds strong references: an actor system
@@ -46,5 +49,9 @@ class registry {
   std::map<address, caf::actor, key_less> actors_;
   transport_counters counters_;
 };
+
+// Takes `self` out of `reg` at `where` when it exits, however it exits.
+// REQUIRES: `reg` outlives the actor.
+void unregister_on_exit(caf::scheduled_actor* self, registry& reg, address where);
 
 }  // namespace cairn
