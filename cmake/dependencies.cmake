@@ -27,3 +27,10 @@ find_library(ISAL_LIBRARY isal REQUIRED)
 add_library(ISAL::isal UNKNOWN IMPORTED)
 set_target_properties(ISAL::isal PROPERTIES IMPORTED_LOCATION "${ISAL_LIBRARY}"
                       INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${ISAL_INCLUDE_DIR}")
+
+# The transport's handshake (HMAC-SHA256) and optional TLS.
+find_package(OpenSSL 3 REQUIRED)
+# /metrics: prometheus-cpp's core (metric families and the text format); the admin
+# HTTP server is civetweb's, so /livez and /readyz sit beside /metrics.
+find_package(prometheus-cpp CONFIG REQUIRED)
+find_package(civetweb CONFIG REQUIRED)

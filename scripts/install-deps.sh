@@ -6,6 +6,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format
   libcaf-dev liblmdb-dev lmdb-utils capnproto libcapnp-dev libspdlog-dev doctest-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libisal-dev
+  libssl-dev openssl prometheus-cpp-dev libcivetweb-dev iproute2 tmux
   python3 procps
 )
 missing=()
