@@ -29,6 +29,7 @@ struct HostInfo {
   storage @5 :Bool = true; # runs a storage node
   sinceMs @6 :Int64;       # when the host entered its state (coordinator clock)
   retired @7 :Bool;        # marked out by an operator: stays out until recommissioned
+  address @8 :Text;        # HOST:PORT where its peers and clients reach it; empty in one process
 }
 
 struct ShardInfo {
@@ -140,4 +141,23 @@ struct HostAdminReply {
   before @1 :HostState;
   after @2 :HostState;
   applied @3 :Bool;
+}
+
+# A host that is not in the map asks to be admitted (through any host it can reach:
+# the coordinator address forwards). Admitting a host already in the map with the
+# same id and name is a no-op that answers the current epoch, so a retry is harmless.
+struct HostJoinRequest {
+  host @0 :HostInfo;
+}
+struct HostJoinReply {
+  epoch @0 :UInt64;
+}
+
+# A host stopping cleanly (SIGTERM) says so: it is marked down at once instead of after
+# the failure detectors notice, and comes back up when it answers again.
+struct HostLeaveRequest {
+  host @0 :UInt32;
+}
+struct HostLeaveReply {
+  epoch @0 :UInt64;
 }

@@ -80,6 +80,16 @@ enum MessageKind {
   # storage node -> every meta shard, when it starts with an empty store (meta.capnp)
   hostWipedRequest @56;
   hostWipedReply @57;
+  # transport handshake, before any other frame on a connection (transport.capnp)
+  authHelloRequest @58;
+  authHelloReply @59;
+  authProofRequest @60;
+  authProofReply @61;
+  # a new host -> coordinator; a host stopping -> coordinator (cluster.capnp)
+  hostJoinRequest @62;
+  hostJoinReply @63;
+  hostLeaveRequest @64;
+  hostLeaveReply @65;
 }
 
 struct Envelope {
