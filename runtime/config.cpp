@@ -141,6 +141,13 @@ status reject_unknown_keys(const toml::table& table, std::initializer_list<std::
 
 }  // namespace
 
+const host_config& cluster_config::coordinator_host() const {
+  CAIRN_ASSERT(!hosts.empty());
+  for (auto& h : hosts)
+    if (h.coordinator) return h;
+  return hosts.front();
+}
+
 host_id cluster_config::shard_host(shard_id s) const {
   std::vector<host_id> meta;
   for (auto& h : hosts)

@@ -1,6 +1,7 @@
 #pragma once
 // cairnd's configuration, read from TOML (see examples/local.toml for every key).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,11 +17,22 @@ struct topology_labels {
 struct host_config {
   host_id id = 0;
   std::string name;
-  bool storage = true;  // runs a storage node
-  bool meta = true;     // may hold meta shards
+  bool storage = true;       // runs a storage node
+  bool meta = true;          // may hold meta shards
+  bool coordinator = false;  // runs the coordinator (role "coordinator"; else the first host)
   topology_labels labels;
   std::string data_dir;         // resolved: <cluster data_dir>/<name> unless set
   uint64_t capacity_bytes = 0;  // storage quota; 0 = the disk's free space
+  // HOST:PORT where its peers and clients reach it (advertised). Empty when every host
+  // runs in one process.
+  std::string address;
+};
+
+// Optional TLS under the handshake (docs/operations.md, "TLS"): PEM files; every host
+// presents cert_file and verifies its peer against ca_file.
+struct tls_config {
+  std::string cert_file, key_file, ca_file;
+  bool enabled() const { return !cert_file.empty(); }
 };
 
 struct cluster_config {
@@ -64,7 +76,34 @@ struct cluster_config {
   // to verify checksums, and the pause between two full passes.
   uint64_t scrub_rate = 32u << 20;
   int64_t scrub_interval_ms = 24 * 60 * 60 * 1000;
+  // The founding members ([[hosts]]), identical in every host's file. Meta shards are
+  // spread over these; hosts that join later store chunks but hold no shard.
   std::vector<host_config> hosts;
+
+  // Multi-host ([host] section present): this process runs one host, `local` — a
+  // founding member or a new host that joins through `seeds`. Unset: every host of
+  // `hosts` runs in this one process (the embedded default, `make run`).
+  std::optional<host_config> local;
+  std::vector<std::string> seeds;  // HOST:PORT of hosts a new host asks to be admitted by
+  // The cluster secret (the bytes of secret_file, surrounding whitespace trimmed). Every
+  // connection proves it holds it before anything else (docs/protocols.md, "Transport").
+  // Required in multi-host mode; optional in one process (then no handshake).
+  std::string secret;
+  std::string secret_file;
+  tls_config tls;
+  std::string admin_listen;  // HOST:PORT of /metrics, /livez, /readyz; empty: no admin HTTP
+  // Transport limits (runtime/net/README.md): connections from one IP address, the time a
+  // connection has to finish its handshake, how long it may stay silent or leave a frame
+  // half sent, and the bytes queued towards one peer before new requests are refused.
+  uint32_t connections_per_ip_max = 64;
+  int64_t handshake_timeout_ms = 5000;
+  int64_t idle_timeout_ms = 10 * 60 * 1000;
+  int64_t frame_timeout_ms = 30 * 1000;
+  uint64_t peer_queue_bytes_max = 64u << 20;
+
+  bool multi_host() const { return local.has_value(); }
+  // The founding host that runs the coordinator: the one with the role, else the first.
+  const host_config& coordinator_host() const;
 
   uint64_t effective_frame_bytes_max() const {
     return frame_bytes_max ? frame_bytes_max : chunk_size + (1u << 20);

@@ -77,11 +77,11 @@ meta_shard_options meta_options(const cluster_config& cfg, shard_id s, uint64_t 
 coordinator_options coordinator_options_for(const cluster_config& cfg) {
   coordinator_options o;
   o.map = cluster_map::from_config(cfg);
-  o.host = cfg.hosts.front().id;
+  o.host = cfg.coordinator_host().id;
   o.frame_bytes_max = cfg.effective_frame_bytes_max();
   o.membership = membership_config_from(cfg);
-  // The map (with its epoch and host states) lives beside the first host's data.
-  o.data_dir = cfg.hosts.front().data_dir;
+  // The map (with its epoch and host states) lives beside the coordinator host's data.
+  o.data_dir = cfg.coordinator_host().data_dir;
   return o;
 }
 
