@@ -16,7 +16,11 @@ const map_host* cluster_map::find_host(host_id id) const {
 cluster_map cluster_map::from_config(const cluster_config& cfg) {
   cluster_map m;
   m.epoch = 1;
-  for (auto& h : cfg.hosts) m.hosts.push_back({h.id, h.name, h.labels, host_state::up, h.storage});
+  for (auto& h : cfg.hosts) {
+    m.hosts.push_back({h.id, h.name, h.labels, host_state::up, h.storage});
+    // Addresses matter only between processes; in one process every host is local.
+    if (cfg.multi_host()) m.hosts.back().address = h.address;
+  }
   for (shard_id s = 0; s < cfg.shards; ++s) m.shard_hosts.push_back(cfg.shard_host(s));
   m.chunk_size = cfg.chunk_size;
   m.min_replicas = cfg.min_replicas;

@@ -41,6 +41,7 @@ struct map_host {
   // Marked out by an operator (`cairn node out`): it stays out when it answers again,
   // until recommissioned. A host out because it was down too long comes back by itself.
   bool retired = false;
+  std::string address;  // HOST:PORT of its transport; empty when all hosts share a process
 
   bool reachable() const { return host_reachable(state); }
   bool placeable() const { return host_placeable(state); }

@@ -7,36 +7,43 @@ host_state host_state_from_wire(uint16_t v) {
                                                           : host_state::down;
 }
 
+void write_map_host(wire::HostInfo::Builder b, const map_host& h) {
+  b.setId(h.id);
+  b.setName(h.name);
+  b.setUp(h.reachable());
+  b.setState(static_cast<wire::HostState>(h.state));
+  b.setStorage(h.storage);
+  b.setSinceMs(h.since_ms);
+  b.setRetired(h.retired);
+  b.setAddress(h.address);
+  auto l = b.initLabels();
+  l.setRegion(h.labels.region);
+  l.setDc(h.labels.dc);
+  l.setCluster(h.labels.cluster);
+  l.setRack(h.labels.rack);
+  l.setHost(h.labels.host);
+}
+
+map_host read_map_host(wire::HostInfo::Reader h) {
+  auto l = h.getLabels();
+  return map_host{
+      h.getId(),
+      h.getName(),
+      topology_labels{l.getRegion(), l.getDc(), l.getCluster(), l.getRack(), l.getHost()},
+      host_state_from_wire(static_cast<uint16_t>(h.getState())),
+      h.getStorage(),
+      h.getSinceMs(),
+      h.getRetired(),
+      h.getAddress()};
+}
+
 void write_map_hosts(capnp::List<wire::HostInfo>::Builder out, const std::vector<map_host>& hosts) {
-  for (unsigned i = 0; i < hosts.size(); ++i) {
-    auto& h = hosts[i];
-    auto b = out[i];
-    b.setId(h.id);
-    b.setName(h.name);
-    b.setUp(h.reachable());
-    b.setState(static_cast<wire::HostState>(h.state));
-    b.setStorage(h.storage);
-    b.setSinceMs(h.since_ms);
-    b.setRetired(h.retired);
-    auto l = b.initLabels();
-    l.setRegion(h.labels.region);
-    l.setDc(h.labels.dc);
-    l.setCluster(h.labels.cluster);
-    l.setRack(h.labels.rack);
-    l.setHost(h.labels.host);
-  }
+  for (unsigned i = 0; i < hosts.size(); ++i) write_map_host(out[i], hosts[i]);
 }
 
 std::vector<map_host> read_map_hosts(capnp::List<wire::HostInfo>::Reader in) {
   std::vector<map_host> out;
-  for (auto h : in) {
-    auto l = h.getLabels();
-    out.push_back(map_host{
-        h.getId(), h.getName(),
-        topology_labels{l.getRegion(), l.getDc(), l.getCluster(), l.getRack(), l.getHost()},
-        host_state_from_wire(static_cast<uint16_t>(h.getState())), h.getStorage(), h.getSinceMs(),
-        h.getRetired()});
-  }
+  for (auto h : in) out.push_back(read_map_host(h));
   return out;
 }
 

@@ -22,6 +22,9 @@ void write_cluster_map(wire::ClusterMapReply::Builder out, const cluster_map& ma
 // Shard entries are placed by id; an id the list skips gets host 0 (no host).
 cluster_map read_cluster_map(wire::ClusterMapReply::Reader in);
 
+// One host, as the map, clusterStatusReply and hostJoinRequest carry it.
+void write_map_host(wire::HostInfo::Builder out, const map_host& h);
+map_host read_map_host(wire::HostInfo::Reader in);
 // The hosts list, also carried by clusterStatusReply.
 void write_map_hosts(capnp::List<wire::HostInfo>::Builder out, const std::vector<map_host>& hosts);
 std::vector<map_host> read_map_hosts(capnp::List<wire::HostInfo>::Reader in);

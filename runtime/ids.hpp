@@ -35,6 +35,7 @@ std::string meta_actor_name(shard_id shard);
 inline constexpr const char* storage_actor_name = "storage";
 inline constexpr const char* coordinator_actor_name = "coordinator";
 inline constexpr const char* detector_actor_name = "detector";  // one per host
+inline constexpr const char* peers_actor_name = "peers";        // multi-host: one per process
 std::string repairer_actor_name(shard_id shard);  // "repair.<shard>", beside its shard
 
 }  // namespace cairn

@@ -130,11 +130,13 @@ caf::result<std::string> collect_status(coordinator_self* self, const envelope_h
   return rp;
 }
 
-// Every role that holds a copy of the map: the detector and storage node of each host,
-// each shard's meta shard and repairer.
+// Every role that holds a copy of the map: the detector, storage node and transport
+// (peers: it connects to the hosts the map lists) of each host, each shard's meta shard
+// and repairer.
 std::vector<address> map_receivers(const cluster_map& map) {
   std::vector<address> out;
   for (auto& h : map.hosts) {
+    out.push_back({h.id, peers_actor_name});
     out.push_back({h.id, detector_actor_name});
     if (h.storage) out.push_back(storage_address(h.id));
   }
@@ -225,6 +227,30 @@ std::string on_host_admin(coordinator_self* self, const envelope_reader& env) {
   return make_host_admin_reply(h, *out);
 }
 
+// hostJoin and hostLeave: a host announcing itself at start, or stopping cleanly.
+std::string on_host_presence(coordinator_self* self, const envelope_reader& env) {
+  auto& st = self->state;
+  auto& h = env.header();
+  bool joining = h.kind == wire::MessageKind::HOST_JOIN_REQUEST;
+  membership before = *st.logic;
+  result<presence_outcome> out = error{errc::internal, "unset"};
+  if (joining) {
+    auto host = read_host_join_request(env);
+    if (!host) return make_error_reply(h, host.err());
+    out = st.logic->join(*host, now_ms(self));
+  } else {
+    auto host = read_host_leave_request(env);
+    if (!host) return make_error_reply(h, host.err());
+    out = st.logic->leave(*host, now_ms(self));
+  }
+  if (!out) return make_error_reply(h, out.err());
+  if (auto st_changed = changed(self, out->changes, std::move(before)); !st_changed)
+    return make_error_reply(h, st_changed.err());
+  return make_presence_reply(
+      h, joining ? wire::MessageKind::HOST_JOIN_REPLY : wire::MessageKind::HOST_LEAVE_REPLY,
+      out->epoch);
+}
+
 void tick(coordinator_self* self) {
   auto& st = self->state;
   membership before = *st.logic;
@@ -252,6 +278,9 @@ caf::result<std::string> on_envelope(coordinator_self* self, std::string& frame)
       return on_host_report(self, env);
     case wire::MessageKind::HOST_ADMIN_REQUEST:
       return on_host_admin(self, env);
+    case wire::MessageKind::HOST_JOIN_REQUEST:
+    case wire::MessageKind::HOST_LEAVE_REQUEST:
+      return on_host_presence(self, env);
     default:
       return make_error_reply(
           h, {errc::invalid_argument, "the coordinator does not handle this message kind"});

@@ -203,6 +203,52 @@ result<admin_outcome> membership::admin(const host_admin& a, int64_t now_ms) {
   return out;
 }
 
+result<presence_outcome> membership::join(const map_host& joining, int64_t now_ms) {
+  presence_outcome out;
+  for (auto& other : map_.hosts)
+    if ((other.id == joining.id) != (other.name == joining.name))
+      return error{errc::already_exists,
+                   "host " + std::to_string(joining.id) + " (" + joining.name +
+                       ") clashes with host " + std::to_string(other.id) + " (" + other.name +
+                       ") in the map: ids and names must both be new or both match"};
+  map_host* h = find(joining.id);
+  if (!h) {
+    map_host admitted = joining;
+    admitted.state = host_state::up;
+    admitted.retired = false;
+    map_.hosts.push_back(admitted);
+    h = &map_.hosts.back();
+    host_transition t{h->id, host_state::up, host_state::up, ++map_.epoch,
+                      "admitted at " + (joining.address.empty() ? "?" : joining.address)};
+    h->since_ms = now_ms;
+    out.changes.push_back(std::move(t));
+  } else {
+    bool moved = h->address != joining.address;
+    h->address = joining.address;
+    bool back = h->state == host_state::down || (h->state == host_state::out && !h->retired);
+    if (back) {
+      accusers_.erase(h->id);
+      out.changes.push_back(change(*h, host_state::up, now_ms, "rejoined"));
+    } else if (moved) {
+      out.changes.push_back(
+          change(*h, h->state, now_ms, "rejoined from a new address " + joining.address));
+    }
+  }
+  out.epoch = map_.epoch;
+  out.state = h->state;
+  return out;
+}
+
+result<presence_outcome> membership::leave(host_id id, int64_t now_ms) {
+  map_host* h = find(id);
+  if (!h) return error{errc::not_found, "no host " + std::to_string(id) + " in the map"};
+  presence_outcome out;
+  if (h->reachable()) out.changes.push_back(change(*h, host_state::down, now_ms, "left cleanly"));
+  out.epoch = map_.epoch;
+  out.state = h->state;
+  return out;
+}
+
 std::vector<host_transition> membership::tick(int64_t now_ms) {
   std::vector<host_transition> out;
   for (auto& h : map_.hosts) {
@@ -235,8 +281,7 @@ bool same_labels(const topology_labels& a, const topology_labels& b) {
 cluster_map merge_with_config(const cluster_map& persisted, const cluster_map& configured) {
   cluster_map out = configured;
   out.epoch = std::max(persisted.epoch, configured.epoch);
-  bool changed = persisted.hosts.size() != configured.hosts.size() ||
-                 persisted.shard_hosts != configured.shard_hosts ||
+  bool changed = persisted.shard_hosts != configured.shard_hosts ||
                  persisted.chunk_size != configured.chunk_size ||
                  persisted.min_replicas != configured.min_replicas ||
                  persisted.final_replicas != configured.final_replicas;
@@ -249,9 +294,11 @@ cluster_map merge_with_config(const cluster_map& persisted, const cluster_map& c
     h.state = old->state;
     h.since_ms = old->since_ms;
     h.retired = old->retired;
-    changed |=
-        old->name != h.name || !same_labels(old->labels, h.labels) || old->storage != h.storage;
+    changed |= old->name != h.name || !same_labels(old->labels, h.labels) ||
+               old->storage != h.storage || old->address != h.address;
   }
+  for (auto& h : persisted.hosts)
+    if (!configured.find_host(h.id)) out.hosts.push_back(h);  // joined after the founding
   if (changed) ++out.epoch;
   return out;
 }

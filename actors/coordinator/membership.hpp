@@ -73,6 +73,13 @@ struct admin_outcome {
   std::vector<host_transition> changes;
 };
 
+// A host announcing itself, or leaving: the epoch afterwards and what changed.
+struct presence_outcome {
+  uint64_t epoch = 0;
+  host_state state = host_state::up;  // the host's state afterwards
+  std::vector<host_transition> changes;
+};
+
 struct accusation {
   host_id observer = 0;
   int64_t at_ms = 0;
@@ -94,6 +101,17 @@ class membership {
   // state (the message says which states it needs). Without `apply`, a dry run: the
   // outcome says what would change and nothing does.
   result<admin_outcome> admin(const host_admin& a, int64_t now_ms);
+
+  // A host announcing itself at start (hostJoin). An unknown id is admitted, up;
+  // already_exists when its id or name belongs to another host. A known host that is
+  // down, or out but not retired, is up again (it answers: its accusations are
+  // dropped, the detectors judge it afresh). A changed address is taken. Otherwise
+  // nothing changes, so a repeated announcement is harmless.
+  result<presence_outcome> join(const map_host& h, int64_t now_ms);
+
+  // A host stopping cleanly (hostLeave): down at once, without waiting for its
+  // observers. It comes back with its next join. not_found: no such host.
+  result<presence_outcome> leave(host_id id, int64_t now_ms);
 
   // Expires accusations older than accusation_ttl_ms (a suspect left with none is up
   // again) and moves hosts down longer than out_interval_ms to out.
@@ -121,7 +139,8 @@ class membership {
 
 // The map a coordinator starts with: the persisted one (states, since, epoch) with
 // hosts the config added (as up) and the config's names, labels, shards and defaults.
-// Bumps the epoch when the config changed the persisted map.
+// Hosts that joined later (persisted, not in the config) are kept. Bumps the epoch
+// when the config changed the persisted map.
 cluster_map merge_with_config(const cluster_map& persisted, const cluster_map& configured);
 
 }  // namespace cairn

@@ -83,4 +83,52 @@ result<admin_outcome> read_host_admin_reply(std::string frame) {
   });
 }
 
+std::string make_host_join_request(const envelope_header& h, const map_host& host) {
+  envelope_builder b(h);
+  write_map_host(b.init_payload<wire::HostJoinRequest>().initHost(), host);
+  return b.finish();
+}
+
+result<map_host> read_host_join_request(const envelope_reader& env) {
+  return guarded([&]() -> result<map_host> {
+    auto p = env.payload<wire::HostJoinRequest>();
+    if (!p.hasHost()) return error{errc::invalid_argument, "a join without a host"};
+    auto h = read_map_host(p.getHost());
+    if (h.id == 0 || h.name.empty())
+      return error{errc::invalid_argument, "a joining host needs an id and a name"};
+    return h;
+  });
+}
+
+std::string make_host_leave_request(const envelope_header& h, host_id host) {
+  envelope_builder b(h);
+  b.init_payload<wire::HostLeaveRequest>().setHost(host);
+  return b.finish();
+}
+
+result<host_id> read_host_leave_request(const envelope_reader& env) {
+  return guarded(
+      [&]() -> result<host_id> { return env.payload<wire::HostLeaveRequest>().getHost(); });
+}
+
+std::string make_presence_reply(const envelope_header& request, wire::MessageKind kind,
+                                uint64_t epoch) {
+  envelope_builder b(reply_header(request, kind));
+  if (kind == wire::MessageKind::HOST_JOIN_REPLY)
+    b.init_payload<wire::HostJoinReply>().setEpoch(epoch);
+  else
+    b.init_payload<wire::HostLeaveReply>().setEpoch(epoch);
+  return b.finish();
+}
+
+result<uint64_t> read_presence_reply(std::string frame, wire::MessageKind kind) {
+  auto env = open_reply(std::move(frame), kind, "host presence");
+  if (!env) return env.err();
+  return guarded([&]() -> result<uint64_t> {
+    if (kind == wire::MessageKind::HOST_JOIN_REPLY)
+      return (*env)->payload<wire::HostJoinReply>().getEpoch();
+    return (*env)->payload<wire::HostLeaveReply>().getEpoch();
+  });
+}
+
 }  // namespace cairn

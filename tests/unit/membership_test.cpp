@@ -251,3 +251,75 @@ TEST_CASE("the persisted map keeps its states and epoch, the config adds hosts")
   CHECK(grown.find_host(4)->state == host_state::up);
   CHECK(grown.find_host(2)->state == host_state::down);
 }
+
+TEST_CASE_FIXTURE(fixture,
+                  "a new host is admitted up with its address; announcing again changes nothing") {
+  map_host joining;
+  joining.id = 10;
+  joining.name = "h10";
+  joining.address = "10.0.0.10:7400";
+  auto first = m.join(joining, 5000);
+  REQUIRE(first.ok());
+  REQUIRE(first->changes.size() == 1);
+  CHECK(first->epoch == 2);
+  CHECK(first->state == host_state::up);
+  REQUIRE(m.map().find_host(10));
+  CHECK(m.map().find_host(10)->address == "10.0.0.10:7400");
+  CHECK(m.map().find_host(10)->since_ms == 5000);
+  auto again = m.join(joining, 6000);
+  REQUIRE(again.ok());
+  CHECK(again->changes.empty());
+  CHECK(again->epoch == 2);
+}
+
+TEST_CASE_FIXTURE(fixture, "a join whose id or name belongs to another host is refused") {
+  map_host stolen_name;
+  stolen_name.id = 10;
+  stolen_name.name = "h3";
+  CHECK(m.join(stolen_name, 1000).code() == errc::already_exists);
+  map_host stolen_id;
+  stolen_id.id = 3;
+  stolen_id.name = "h10";
+  CHECK(m.join(stolen_id, 1000).code() == errc::already_exists);
+  CHECK(m.map().hosts.size() == 9);
+  CHECK(m.map().epoch == 1);
+}
+
+TEST_CASE_FIXTURE(fixture, "a host that leaves is down at once and up again when it rejoins") {
+  auto left = m.leave(target, 1000);
+  REQUIRE(left.ok());
+  REQUIRE(left->changes.size() == 1);
+  CHECK(left->changes[0].to == host_state::down);
+  CHECK(state(target) == host_state::down);
+  CHECK(m.leave(target, 1100)->changes.empty());  // leaving twice: nothing more
+  accuse(obs[0], 1200);                           // an observer noticed meanwhile
+  auto back = m.join(*m.map().find_host(target), 2000);
+  REQUIRE(back.ok());
+  REQUIRE(back->changes.size() == 1);
+  CHECK(back->changes[0].to == host_state::up);
+  CHECK(m.accusers(target).empty());  // judged afresh by its observers
+  CHECK(m.leave(99, 1000).code() == errc::not_found);
+}
+
+TEST_CASE_FIXTURE(fixture, "a retired host that rejoins stays out") {
+  REQUIRE(m.leave(target, 1000).ok());
+  REQUIRE(m.admin({target, host_admin_action::mark_out, true}, 1500).ok());
+  auto back = m.join(*m.map().find_host(target), 2000);
+  REQUIRE(back.ok());
+  CHECK(back->changes.empty());
+  CHECK(state(target) == host_state::out);
+}
+
+TEST_CASE("hosts that joined after the founding survive a coordinator restart") {
+  cluster_map configured = map_of(3, 0);
+  membership m{configured, membership_config{}};
+  map_host joining;
+  joining.id = 7;
+  joining.name = "h7";
+  joining.address = "10.0.0.7:7400";
+  REQUIRE(m.join(joining, 1000).ok());
+  auto merged = merge_with_config(m.map(), configured);
+  REQUIRE(merged.find_host(7));
+  CHECK(merged.find_host(7)->address == "10.0.0.7:7400");
+  CHECK(merged.epoch == m.map().epoch);  // nothing in the config changed
+}
