@@ -11,6 +11,10 @@ struct node_stats {
   host_id host = 0;
   uint64_t chunks = 0, bytes = 0, free_bytes = 0;
   bool reachable = false;
+  // Scrub progress since the node started (scrubber_counters).
+  uint64_t scrub_passes = 0, scrub_chunks_verified = 0, scrub_bytes_verified = 0,
+           scrub_corrupt_found = 0;
+  uint64_t mailbox_depth = 0;  // messages queued behind the stats request
 };
 
 struct shard_stats {
@@ -19,6 +23,11 @@ struct shard_stats {
   uint64_t files = 0, directories = 0, bytes = 0;
   uint64_t under_replicated = 0, pending_files = 0, gc_pending = 0;
   bool reachable = false;
+  // Repair progress since the repairer started: answered by the shard's repairer, whose
+  // answer leaves the namespace fields above 0 (the shard's own answer leaves these 0).
+  uint64_t repairs_done = 0, repairs_failed = 0, repair_bytes_copied = 0, repair_queued = 0,
+           repairs_inflight = 0;
+  uint64_t mailbox_depth = 0;  // messages queued behind the stats request
 };
 
 struct transport_stats {

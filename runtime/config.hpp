@@ -121,6 +121,10 @@ result<uint64_t> parse_size(const std::string& text);
 // Parses "500ms", "90s", "15m", "2h", "1d" into milliseconds; a bare number is seconds.
 result<int64_t> parse_duration_ms(const std::string& text);
 
+// A secret file's bytes, surrounding whitespace trimmed: invalid_argument when it is
+// missing, shorter than 16 bytes, or readable by group or others. REQUIRES: absolute path.
+result<std::string> read_secret_file(const std::string& path);
+
 // Reads and validates a config file. Relative data dirs resolve against `cwd`.
 result<cluster_config> load_config(const std::string& path, const std::string& cwd);
 result<cluster_config> parse_config(const std::string& toml_text, const std::string& source,

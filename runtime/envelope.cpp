@@ -87,6 +87,20 @@ result<std::unique_ptr<envelope_reader>> envelope_reader::open(std::string frame
   return r;
 }
 
+wire::MessageKind peek_kind(std::string_view frame) {
+  if (!check_frame(frame, frame.size()).ok()) return wire::MessageKind::NONE;
+  const char* body = frame.data() + frame_header_bytes;
+  if (reinterpret_cast<uintptr_t>(body) % alignof(capnp::word) != 0) return wire::MessageKind::NONE;
+  auto view = kj::arrayPtr(reinterpret_cast<const capnp::word*>(body),
+                           (frame.size() - frame_header_bytes) / sizeof(capnp::word));
+  try {
+    capnp::FlatArrayMessageReader reader(view);
+    return reader.getRoot<wire::Envelope>().getKind();
+  } catch (const kj::Exception&) {
+    return wire::MessageKind::NONE;
+  }
+}
+
 envelope_header reply_header(const envelope_header& request, wire::MessageKind kind) {
   envelope_header h;
   h.source = request.destination;

@@ -113,6 +113,10 @@ result<std::unique_ptr<envelope_reader>> open_reply(std::string frame, wire::Mes
                                                     const char* what,
                                                     const decode_limits& limits = {});
 
+// The kind of a whole frame, read in place without copying it (metrics on large
+// replies); NONE when the frame is malformed or its body is not word-aligned in memory.
+wire::MessageKind peek_kind(std::string_view frame);
+
 wire::ErrorCode to_wire(errc code);
 errc from_wire(wire::ErrorCode code);
 

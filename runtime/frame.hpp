@@ -32,6 +32,8 @@ class frame_splitter {
   status feed(std::string_view bytes);
 
   bool has_frame() const { return !frames_.empty(); }
+  // A frame has begun and not yet ended (a slow sender's, or one still in transit).
+  bool has_partial() const { return !buffer_.empty(); }
   // REQUIRES: has_frame(). A whole frame, header included.
   std::string pop_frame();
 

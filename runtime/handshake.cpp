@@ -105,7 +105,7 @@ result<std::string> client_handshake::on_hello_reply(std::string frame, size_t f
     auto expected = handshake_proof(me_.secret, server_label, server_cluster_, server_host_,
                                     me_.host, nonce_, server_nonce_);
     if (!same_bytes(expected, bytes_of(p.getProof())))
-      return refused("the server does not hold the cluster secret");
+      return refused("the server's proof does not match this secret (another cluster's secret?)");
     envelope_builder b(
         transport_header(me_.host, server_host_, wire::MessageKind::AUTH_PROOF_REQUEST));
     b.init_payload<wire::AuthProofRequest>().setProof(data_of(handshake_proof(
@@ -129,7 +129,7 @@ server_handshake::server_handshake(auth_identity me, std::string nonce)
 
 result<std::string> server_handshake::on_hello(const envelope_reader& env) {
   if (hello_seen_ || env.kind() != wire::MessageKind::AUTH_HELLO_REQUEST)
-    return refused("the first frame must be a handshake hello");
+    return refused("the first frame must be a handshake hello (this cluster has a secret)");
   hello_seen_ = true;
   hello_header_ = env.header();
   return guarded([&]() -> result<std::string> {
@@ -161,7 +161,7 @@ result<std::string> server_handshake::on_proof(const envelope_reader& env) {
     auto expected = handshake_proof(me_.secret, client_label, me_.cluster, client_host_, me_.host,
                                     client_nonce_, nonce_);
     if (!same_bytes(expected, bytes_of(env.payload<wire::AuthProofRequest>().getProof())))
-      return refused("the client does not hold the cluster secret");
+      return refused("the client's proof does not match the cluster secret");
     envelope_builder b(reply_header(env.header(), wire::MessageKind::AUTH_PROOF_REPLY));
     b.init_payload<wire::AuthProofReply>();
     return b.finish();

@@ -56,6 +56,12 @@ struct NodeStats {
   bytes @2 :UInt64;
   freeBytes @3 :UInt64;
   reachable @4 :Bool;
+  # Scrub progress since the node started (the scrubber's counters).
+  scrubPasses @5 :UInt64;          # passes completed
+  scrubChunksVerified @6 :UInt64;  # chunks whose bytes matched their CRC32C
+  scrubBytesVerified @7 :UInt64;   # their bytes
+  scrubCorruptFound @8 :UInt64;    # scrub reads that found a bad chunk
+  mailboxDepth @9 :UInt64;         # messages queued behind the stats request
 }
 
 struct ShardStats {
@@ -68,6 +74,15 @@ struct ShardStats {
   pendingFiles @6 :UInt64;
   gcPending @7 :UInt64;
   reachable @8 :Bool;
+  # Repair progress since the repairer started. A shardStatsRequest to the shard's
+  # repairer (repair.<s>) answers these (and shard, host, reachable, mailboxDepth) and
+  # leaves the namespace fields above 0; one to meta.<s> leaves these 0.
+  repairsDone @9 :UInt64;          # copies made and recorded
+  repairsFailed @10 :UInt64;       # copies or records that failed (stale epochs included)
+  repairBytesCopied @11 :UInt64;   # bytes of the done copies
+  repairQueued @12 :UInt64;        # the shard's queue length at the repairer's last read
+  repairsInflight @13 :UInt64;     # copies in flight
+  mailboxDepth @14 :UInt64;        # messages queued behind the stats request
 }
 
 struct TransportStats {

@@ -22,6 +22,7 @@ struct client_options {
   uint32_t straggler_grace_ms = 20;  // after min acks, wait this long for the rest
   uint64_t correlation_base = 1;     // unique per client sharing one link
   uint64_t seed = 0;                 // trace ids and read rotation
+  std::string secret;                // the cluster secret; empty: no handshake
 };
 
 using reply = std::unique_ptr<envelope_reader>;

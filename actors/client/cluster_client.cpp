@@ -12,7 +12,12 @@ namespace cairn {
 result<std::unique_ptr<cluster_client>> cluster_client::connect(caf::actor_system& sys,
                                                                 const std::string& host,
                                                                 uint16_t port, client_options opt) {
-  auto link = connect_cluster_link(sys, {host, port, opt.frame_bytes_max});
+  cluster_link_config lc;
+  lc.host = host;
+  lc.port = port;
+  lc.frame_bytes_max = opt.frame_bytes_max;
+  lc.secret = opt.secret;
+  auto link = connect_cluster_link(sys, lc);
   if (!link) return link.err();
   return attach(sys, *link, opt);
 }

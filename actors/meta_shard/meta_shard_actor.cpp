@@ -481,6 +481,10 @@ caf::result<std::string> on_envelope(meta_actor* self, std::string& frame) {
     if (!txn) return make_error_reply(h, txn.err());
     auto out = st.logic->handle(**txn, *req, now_ms(self), *st.placement_rng);
     if (!out.reply) log_failure(self, h.trace_id, out.reply.err());
+    // Read here, on the actor's own thread: CAF 0.17 has no mailbox size another
+    // thread may read.
+    if (auto* stats = out.reply ? std::get_if<shard_stats_reply>(&out.reply.value()) : nullptr)
+      stats->stats.mailbox_depth = self->mailbox().size();
     return answer(h, out.reply);
   }
   auto promise = self->make_response_promise<std::string>();

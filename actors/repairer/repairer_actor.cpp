@@ -9,6 +9,7 @@
 #include "actors/repairer/repairer_codec.hpp"
 #include "actors/storage_node/storage_codec.hpp"
 #include "runtime/cluster_map_codec.hpp"
+#include "runtime/cluster_stats_codec.hpp"
 #include "runtime/log.hpp"
 #include "runtime/net/atoms.hpp"
 #include "runtime/net/registry.hpp"
@@ -203,6 +204,25 @@ caf::result<std::string> on_map_update(repairer* self, const envelope_reader& en
   return make_map_update_ack(h, st.map.epoch);
 }
 
+// The repairer's part of its shard's stats: its counters (the namespace fields stay 0;
+// meta.<s> answers those). The mailbox depth is read on the actor's own thread: CAF 0.17
+// has no mailbox size another thread may read.
+std::string on_stats(repairer* self, const envelope_header& request) {
+  auto& st = self->state;
+  auto& c = st.sched->counters();
+  shard_stats s;
+  s.shard = st.opt.shard;
+  s.host = st.opt.host;
+  s.reachable = true;
+  s.repairs_done = c.done;
+  s.repairs_failed = c.failed;
+  s.repair_bytes_copied = c.bytes_copied;
+  s.repair_queued = c.queue_total;
+  s.repairs_inflight = c.inflight;
+  s.mailbox_depth = self->mailbox().size();
+  return make_shard_stats_reply(request, s);
+}
+
 caf::result<std::string> on_envelope(repairer* self, std::string& frame) {
   auto& st = self->state;
   auto env = envelope_reader::open(std::move(frame), limits(st));
@@ -213,6 +233,8 @@ caf::result<std::string> on_envelope(repairer* self, std::string& frame) {
     return caf::make_error(caf::sec::unexpected_message);
   }
   if ((*env)->kind() == wire::MessageKind::MAP_UPDATE_REQUEST) return on_map_update(self, **env);
+  if ((*env)->kind() == wire::MessageKind::SHARD_STATS_REQUEST)
+    return on_stats(self, (*env)->header());
   return make_error_reply(
       (*env)->header(),
       {errc::invalid_argument, "the repairer does not serve message kind " +

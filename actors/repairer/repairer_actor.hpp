@@ -4,10 +4,13 @@
 // repair ends, it reads the queue (repairQueueRequest) while it has capacity, lets the
 // repair_scheduler pick repairs, and for each one asks the target storage node to copy
 // the chunk (chunkReplicateRequest) and then the shard to record it (replicaAddRequest
-// with the map epoch). It answers one message itself:
+// with the map epoch). It answers two messages itself:
 //   (envelope_atom, mapUpdateRequest frame) -> mapUpdateReply frame
-// keeping the newest map. Any other kind is answered with errorReply invalidArgument; a
-// frame that cannot be opened is counted and answered with caf::sec::unexpected_message.
+// keeping the newest map, and
+//   (envelope_atom, shardStatsRequest frame) -> shardStatsReply frame
+// with its repair counters (repairs*, mailboxDepth; namespace fields 0). Any other kind
+// is answered with errorReply invalidArgument; a frame that cannot be opened is counted
+// and answered with caf::sec::unexpected_message.
 // It quits on stop_atom or an exit message and then leaves the registry.
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>

@@ -64,11 +64,9 @@ std::string make_chunk_delete_reply(const envelope_header& request, bool existed
   return b.finish();
 }
 
-std::string make_node_stats_reply(const envelope_header& request, host_id host,
-                                  const chunk_store_stats& stats) {
+std::string make_node_stats_reply(const envelope_header& request, const node_stats& stats) {
   envelope_builder b(reply_header(request, wire::MessageKind::NODE_STATS_REPLY));
-  write_node_stats(b.init_payload<wire::NodeStatsReply>().initStats(),
-                   node_stats{host, stats.chunks, stats.bytes, stats.free_bytes, true});
+  write_node_stats(b.init_payload<wire::NodeStatsReply>().initStats(), stats);
   return b.finish();
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "actors/storage_node/chunk_store.hpp"
+#include "runtime/cluster_stats.hpp"
 #include "runtime/envelope.hpp"
 
 namespace cairn {
@@ -47,8 +48,7 @@ result<chunk_key> read_chunk_delete_request(const envelope_reader& env);
 std::string make_chunk_put_reply(const envelope_header& request, const chunk_receipt& receipt);
 std::string make_chunk_get_reply(const envelope_header& request, const chunk_data& chunk);
 std::string make_chunk_delete_reply(const envelope_header& request, bool existed);
-std::string make_node_stats_reply(const envelope_header& request, host_id host,
-                                  const chunk_store_stats& stats);
+std::string make_node_stats_reply(const envelope_header& request, const node_stats& stats);
 
 // Requests: `header` supplies addresses and ids; its kind is set here.
 std::string make_chunk_put_request(envelope_header header, const chunk_key& key,

@@ -310,6 +310,23 @@ void background_if_due(storage_actor* self) {
   announce_if_due(self);
 }
 
+// What a nodeStatsRequest is answered with. The mailbox depth is read here, on the
+// actor's own thread: CAF 0.17 has no mailbox size another thread may read.
+node_stats stats_of(storage_actor* self) {
+  auto& st = self->state;
+  auto store = st.store->stats();
+  node_stats s{st.opt.host, store.chunks, store.bytes, store.free_bytes, true};
+  if (st.scrub) {
+    auto& c = st.scrub->counters();
+    s.scrub_passes = c.passes;
+    s.scrub_chunks_verified = c.chunks_verified;
+    s.scrub_bytes_verified = c.bytes_verified;
+    s.scrub_corrupt_found = c.corruptions_found;
+  }
+  s.mailbox_depth = self->mailbox().size();
+  return s;
+}
+
 caf::result<std::string> on_frame(storage_actor* self, std::string& frame) {
   auto& st = self->state;
   auto opened = envelope_reader::open(std::move(frame), {st.opt.frame_bytes_max});
@@ -332,7 +349,7 @@ caf::result<std::string> on_frame(storage_actor* self, std::string& frame) {
     case wire::MessageKind::MAP_UPDATE_REQUEST:
       return on_map_update(self, env);
     case wire::MessageKind::NODE_STATS_REQUEST:
-      return make_node_stats_reply(env.header(), st.opt.host, st.store->stats());
+      return make_node_stats_reply(env.header(), stats_of(self));
     default:
       return make_error_reply(
           env.header(),

@@ -10,5 +10,14 @@ using envelope_atom = caf::atom_constant<caf::atom("envelope")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
+// Transport (runtime/net): a link's connect thread reports; a port stops accepting and
+// tells how many requests it still serves; a host leaves the cluster.
+using connected_atom = caf::atom_constant<caf::atom("connected")>;
+using connect_failed_atom = caf::atom_constant<caf::atom("connfail")>;
+using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
+using stop_accepting_atom = caf::atom_constant<caf::atom("stopaccpt")>;
+using inflight_atom = caf::atom_constant<caf::atom("inflight")>;
+using join_atom = caf::atom_constant<caf::atom("join")>;
+using leave_atom = caf::atom_constant<caf::atom("leave")>;
 
 }  // namespace cairn

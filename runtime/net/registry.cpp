@@ -28,14 +28,25 @@ void unregister_on_exit(caf::scheduled_actor* self, registry& reg, address where
 
 std::optional<caf::actor> registry::find(const address& where) const {
   std::lock_guard lock(mutex_);
-  auto it = actors_.find(where);
-  if (it == actors_.end()) return std::nullopt;
-  return it->second;
+  if (auto it = actors_.find(where); it != actors_.end()) return it->second;
+  if (auto route = routes_.find(where.host); route != routes_.end()) return route->second;
+  return std::nullopt;
+}
+
+void registry::set_route(host_id host, caf::actor link) {
+  std::lock_guard lock(mutex_);
+  routes_[host] = std::move(link);
+}
+
+void registry::erase_route(host_id host) {
+  std::lock_guard lock(mutex_);
+  routes_.erase(host);
 }
 
 void registry::clear() {
   std::lock_guard lock(mutex_);
   actors_.clear();
+  routes_.clear();
 }
 
 std::vector<address> registry::addresses() const {

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <random>
@@ -40,6 +41,10 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
   app.add_option("--timeout-ms", timeout_ms, "per-request timeout")->capture_default_str();
+  const char* env_secret = std::getenv("CAIRN_SECRET_FILE");
+  std::string secret_file = env_secret ? env_secret : "";
+  app.add_option("--secret-file", secret_file,
+                 "the cluster secret, for a cluster that has one (env CAIRN_SECRET_FILE)");
 
   std::function<int(command_env&)> command;
   std::string a, b;
@@ -125,6 +130,11 @@ int main(int argc, char** argv) {
   // from another client's by (correlation id, trace id), correlation ids starting at 1.
   std::random_device device;
   copt.seed = (uint64_t{device()} << 32) ^ device();
+  if (!secret_file.empty()) {
+    auto secret = read_secret_file(std::filesystem::absolute(secret_file).string());
+    if (!secret) return fail({secret.code(), "--secret-file: " + secret.err().message});
+    copt.secret = *secret;
+  }
 
   if (bench->parsed()) {
     auto size = parse_size(size_text);
@@ -133,7 +143,7 @@ int main(int argc, char** argv) {
     bo.put = put_options{replicas_arg(min_r), replicas_arg(final_r)};
     return cmd_bench(sys, ep->first, ep->second, copt, bo, fmt);
   }
-  if (node->parsed()) return cmd_node(sys, ep->first, ep->second, timeout_ms, nc, fmt);
+  if (node->parsed()) return cmd_node(sys, ep->first, ep->second, copt, nc, fmt);
   auto client = cluster_client::connect(sys, ep->first, ep->second, copt);
   if (!client) return fail(client.err());
   command_env env{client->get(), fmt};

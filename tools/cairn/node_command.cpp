@@ -71,10 +71,16 @@ result<host_admin_action> parse_action(const std::string& a) {
 }  // namespace
 
 int cmd_node(caf::actor_system& sys, const std::string& cluster_host, uint16_t port,
-             uint32_t timeout_ms, const node_command& cmd, format fmt) {
+             const client_options& opt, const node_command& cmd, format fmt) {
+  uint32_t timeout_ms = opt.request_timeout_ms;
   auto action = parse_action(cmd.action);
   if (!action) return fail(action.err());
-  auto link = connect_cluster_link(sys, {cluster_host, port, 64u << 20, 16});
+  cluster_link_config lc;
+  lc.host = cluster_host;
+  lc.port = port;
+  lc.inflight_max = 16;
+  lc.secret = opt.secret;
+  auto link = connect_cluster_link(sys, lc);
   if (!link) return fail(link.err());
   coordinator_session session(sys, *link, timeout_ms);
   auto map = fetch_map(session);

@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "actors/client/client_context.hpp"
+
 #include "tools/cairn/output.hpp"
 
 namespace cairn::cli {
@@ -18,6 +20,6 @@ struct node_command {
 
 // REQUIRES: the actor system loaded caf::io::middleman.
 int cmd_node(caf::actor_system& sys, const std::string& cluster_host, uint16_t port,
-             uint32_t timeout_ms, const node_command& cmd, format fmt);
+             const client_options& opt, const node_command& cmd, format fmt);
 
 }  // namespace cairn::cli

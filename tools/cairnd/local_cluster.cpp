@@ -5,7 +5,8 @@
 #include "runtime/cluster_map.hpp"
 #include "runtime/log.hpp"
 #include "runtime/net/atoms.hpp"
-#include "runtime/net/client_port.hpp"
+#include "runtime/net/host_port.hpp"
+#include "tools/cairnd/peers.hpp"
 
 namespace cairn {
 namespace {
@@ -98,12 +99,40 @@ repairer_options repairer_options_for(const cluster_config& cfg, shard_id s, uin
   return o;
 }
 
+std::vector<host_config> hosts_here(const cluster_config& cfg) {
+  if (cfg.multi_host()) return {*cfg.local};
+  return cfg.hosts;
+}
+
+namespace {
+
+bool runs_here(const cluster_config& cfg, host_id h) {
+  for (auto& mine : hosts_here(cfg))
+    if (mine.id == h) return true;
+  return false;
+}
+
+// This host in the map's terms, as it announces itself to the coordinator.
+map_host announced_self(const host_config& h) {
+  map_host m;
+  m.id = h.id;
+  m.name = h.name;
+  m.labels = h.labels;
+  m.storage = h.storage;
+  m.address = h.address;
+  return m;
+}
+
+}  // namespace
+
 result<local_cluster> start_local_cluster(caf::actor_system& sys, registry& reg,
-                                          const cluster_config& cfg, uint64_t seed) {
+                                          const cluster_config& cfg, uint64_t seed,
+                                          const request_observer& observe) {
   local_cluster out;
   auto log = module_log("cairnd");
   size_t frame_max = cfg.effective_frame_bytes_max();
-  for (auto& h : cfg.hosts) {
+  auto here = hosts_here(cfg);
+  for (auto& h : here) {
     if (!h.storage) continue;
     auto o = storage_options(cfg, h);
     auto node = spawn_storage_node(sys, reg, o);
@@ -113,12 +142,14 @@ result<local_cluster> start_local_cluster(caf::actor_system& sys, registry& reg,
     log->info("trace=0000000000000000 host {} ({}): storage node at {}", h.id, h.name, o.data_dir);
   }
   for (shard_id s = 0; s < cfg.shards; ++s) {
+    if (!runs_here(cfg, cfg.shard_host(s))) continue;
     auto o = meta_options(cfg, s, seed);
     auto shard = spawn_meta_shard(sys, reg, o);
     if (!shard)
       return abandon(
           out, reg, {shard.code(), "meta shard " + std::to_string(s) + ": " + shard.err().message});
     out.actors.push_back(*shard);
+    out.shards.push_back(s);
     log->info("trace=0000000000000000 meta shard {} on host {}", s, o.host);
     auto repairer = spawn_repairer(sys, reg, repairer_options_for(cfg, s, seed));
     if (!repairer)
@@ -127,37 +158,66 @@ result<local_cluster> start_local_cluster(caf::actor_system& sys, registry& reg,
           {repairer.code(), "repairer " + std::to_string(s) + ": " + repairer.err().message});
     out.actors.push_back(*repairer);
   }
-  auto co = coordinator_options_for(cfg);
-  co.on_map_change = [log](const cluster_map& m) {
-    std::string states;
-    for (auto& h : m.hosts) states += " " + h.name + "=" + to_string(h.state);
-    log->info("trace=0000000000000000 cluster map epoch {}:{}", m.epoch, states);
-  };
-  auto coordinator = spawn_coordinator(sys, reg, co);
-  if (!coordinator) return abandon(out, reg, coordinator.err());
-  out.actors.push_back(*coordinator);
+  if (runs_here(cfg, cfg.coordinator_host().id)) {
+    auto co = coordinator_options_for(cfg);
+    co.on_map_change = [log](const cluster_map& m) {
+      std::string states;
+      for (auto& h : m.hosts) states += " " + h.name + "=" + to_string(h.state);
+      log->info("trace=0000000000000000 cluster map epoch {}:{}", m.epoch, states);
+    };
+    auto coordinator = spawn_coordinator(sys, reg, co);
+    if (!coordinator) return abandon(out, reg, coordinator.err());
+    out.actors.push_back(*coordinator);
+  }
   auto map = cluster_map::from_config(cfg);
-  for (auto& h : cfg.hosts) {
+  for (auto& h : here) {
     auto detector = spawn_failure_detector(sys, reg, failure_detector_options_from(cfg, map, h.id));
     if (!detector) return abandon(out, reg, detector.err());
     out.actors.push_back(*detector);
+    out.hosts.push_back(h.id);
   }
 
-  client_port_config pc;
+  auth_identity identity{cfg.name, cfg.multi_host() ? cfg.local->id : 0, cfg.secret};
+  if (cfg.multi_host()) {
+    peers_options po;
+    po.self = announced_self(*cfg.local);
+    po.founding = map;
+    // A founding host reaches the coordinator directly; a new one through its seeds.
+    bool founding = false;
+    for (auto& h : cfg.hosts) founding |= h.id == cfg.local->id;
+    po.coordinator_host = founding ? cfg.coordinator_host().id : 0;
+    po.seeds = cfg.seeds;
+    po.link.identity = identity;
+    po.link.frame_bytes_max = frame_max;
+    po.link.queue_bytes_max = cfg.peer_queue_bytes_max;
+    po.joined = out.joined;
+    out.peers = spawn_peers(sys, reg, po);
+  } else {
+    out.joined->store(true);  // one process: every host is in the map it starts with
+  }
+
+  host_port_config pc;
   pc.host = cfg.listen_host;
   pc.port = cfg.listen_port;
   pc.frame_bytes_max = frame_max;
   pc.request_timeout_ms = cfg.request_timeout_ms;
   pc.connections_max = cfg.connections_max;
-  auto port = spawn_client_port(sys, reg, pc);
+  pc.connections_per_ip_max = cfg.connections_per_ip_max;
+  pc.identity = identity;
+  pc.handshake_timeout_ms = cfg.handshake_timeout_ms;
+  pc.idle_timeout_ms = cfg.idle_timeout_ms;
+  pc.frame_timeout_ms = cfg.frame_timeout_ms;
+  pc.observe = observe;
+  auto port = spawn_host_port(sys, reg, pc);
   if (!port) return abandon(out, reg, port.err());
-  out.client_port = port->broker;
+  out.port_broker = port->broker;
   out.port = port->port;
   return out;
 }
 
 void stop_local_cluster(local_cluster& cluster) {
-  if (cluster.client_port) caf::anon_send(cluster.client_port, stop_atom::value);
+  if (cluster.port_broker) caf::anon_send(cluster.port_broker, stop_atom::value);
+  if (cluster.peers) caf::anon_send(cluster.peers, stop_atom::value);
   for (auto& a : cluster.actors) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
 }
 
