@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 
+#include "runtime/config.hpp"
 #include "runtime/cluster_map.hpp"
 #include "runtime/envelope.hpp"
 #include "runtime/rng.hpp"
@@ -23,6 +24,7 @@ struct client_options {
   uint64_t correlation_base = 1;     // unique per client sharing one link
   uint64_t seed = 0;                 // trace ids and read rotation
   std::string secret;                // the cluster secret; empty: no handshake
+  tls_config tls;                    // set when the cluster speaks TLS
 };
 
 using reply = std::unique_ptr<envelope_reader>;

@@ -17,6 +17,7 @@ result<std::unique_ptr<cluster_client>> cluster_client::connect(caf::actor_syste
   lc.port = port;
   lc.frame_bytes_max = opt.frame_bytes_max;
   lc.secret = opt.secret;
+  lc.tls = opt.tls;
   auto link = connect_cluster_link(sys, lc);
   if (!link) return link.err();
   return attach(sys, *link, opt);

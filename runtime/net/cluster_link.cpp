@@ -17,6 +17,11 @@ result<caf::actor> connect_cluster_link(caf::actor_system& sys, const cluster_li
   pc.reconnect = false;
   pc.connect_timeout_ms = cfg.connect_timeout_ms;
   pc.name = "cluster " + cfg.host + ":" + std::to_string(cfg.port);
+  if (cfg.tls.enabled()) {
+    auto ctx = tls_context::load(cfg.tls);
+    if (!ctx) return ctx.err();
+    pc.tls = *ctx;
+  }
   auto link = spawn_peer_link(sys, pc);
   caf::scoped_actor self{sys};
   result<caf::actor> out = link;

@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "runtime/config.hpp"
 #include "runtime/result.hpp"
 
 namespace cairn {
@@ -19,6 +20,7 @@ struct cluster_link_config {
   size_t frame_bytes_max = 64u << 20;
   uint32_t inflight_max = 4096;
   std::string secret;  // the cluster secret, when the cluster has one
+  tls_config tls;      // client certificate and cluster CA, when the cluster uses TLS
   int64_t connect_timeout_ms = 5000;
 };
 

@@ -25,6 +25,7 @@ enum class phase : uint8_t { hello, proof, open, closing };
 struct connection_state {
   explicit connection_state(size_t frame_bytes_max) : splitter(frame_bytes_max) {}
   frame_splitter splitter;
+  std::unique_ptr<tls_session> tls;  // TLS under the frames, when configured
   phase at = phase::open;
   std::unique_ptr<server_handshake> handshake;
   host_id peer = 0;  // proven by the handshake
@@ -61,7 +62,14 @@ using port_broker = caf::io::stateful_broker<port_state>;
 void write_frame(port_broker* self, caf::io::connection_handle hdl, const std::string& frame) {
   auto it = self->state.connections.find(hdl);
   if (it == self->state.connections.end()) return;
-  self->write(hdl, frame.size(), frame.data());
+  if (auto& tls = it->second.tls) {
+    // A write the TLS buffer refuses means the peer reads nothing: the sweep cuts it.
+    (void)tls->write(frame);
+    auto out = tls->take_output();
+    self->write(hdl, out.size(), out.data());
+  } else {
+    self->write(hdl, frame.size(), frame.data());
+  }
   if (!it->second.flush_scheduled) {
     it->second.flush_scheduled = true;
     self->send(self, flush_atom::value, hdl);
@@ -225,6 +233,11 @@ void on_connection(port_broker* self, caf::io::connection_handle hdl) {
   c.generation = st.next_generation++;
   c.ip = ip;
   c.opened_ms = c.last_frame_ms = steady_ms();
+  if (st.cfg.tls) {
+    auto tls = tls_session::server(st.cfg.tls);
+    if (!tls) return cut(self, hdl, st.reg->counters().handshakes_failed, tls.err().message);
+    c.tls = std::make_unique<tls_session>(std::move(*tls));
+  }
   if (!st.cfg.identity.secret.empty()) {
     c.at = phase::hello;
     c.handshake = std::make_unique<server_handshake>(st.cfg.identity, make_nonce());
@@ -235,9 +248,27 @@ void on_connection(port_broker* self, caf::io::connection_handle hdl) {
 void on_data(port_broker* self, const caf::io::new_data_msg& msg) {
   auto& st = self->state;
   auto it = st.connections.find(msg.handle);
-  if (it == st.connections.end()) return;
-  auto& splitter = it->second.splitter;
-  if (auto fed = splitter.feed({msg.buf.data(), msg.buf.size()}); !fed)
+  if (it == st.connections.end() || it->second.at == phase::closing) return;
+  std::string_view bytes{msg.buf.data(), msg.buf.size()};
+  std::string plain;
+  if (auto& tls = it->second.tls) {
+    auto opened = tls->feed(bytes);
+    if (auto out = tls->take_output(); !out.empty()) {  // handshake records, or an alert
+      self->write(msg.handle, out.size(), out.data());
+      self->flush(msg.handle);
+    }
+    if (!opened) {
+      // Closed by the next sweep, so the alert written above reaches the peer first.
+      st.reg->counters().handshakes_failed++;
+      st.log->warn("trace=0000000000000000 closing connection {} from {}: {}", msg.handle.id(),
+                   it->second.ip, opened.err().message);
+      it->second.at = phase::closing;
+      return;
+    }
+    plain = std::move(*opened);
+    bytes = plain;
+  }
+  if (auto fed = it->second.splitter.feed(bytes); !fed)
     return reject_connection(self, msg.handle, fed.err());
   while (true) {
     auto found = st.connections.find(msg.handle);

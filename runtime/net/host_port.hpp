@@ -5,6 +5,8 @@
 // the peer link of another host — and writes the reply back on the same connection.
 //
 // Guarding it (docs/protocols.md, "Transport"):
+// - With TLS configured, the bytes are TLS 1.3 (runtime/net/tls_session.hpp) and the
+//   client must present a certificate of the cluster CA.
 // - With a secret, a connection must complete the handshake (runtime/handshake.hpp)
 //   within handshake_timeout_ms before any other frame is read; a failure is answered
 //   with an errorReply naming it and the connection is closed.
@@ -21,6 +23,7 @@
 
 #include "runtime/handshake.hpp"
 #include "runtime/net/registry.hpp"
+#include "runtime/net/tls_session.hpp"
 #include "runtime/result.hpp"
 
 namespace cairn {
@@ -38,6 +41,8 @@ struct host_port_config {
   uint32_t connections_per_ip_max = 64;
   uint32_t inflight_per_connection_max = 1024;
   auth_identity identity;  // identity.secret empty: no handshake (one process, tests)
+  // Set: every connection is TLS (docs/tls.md) under the handshake; plain ones fail.
+  std::shared_ptr<tls_context> tls;
   int64_t handshake_timeout_ms = 5000;
   int64_t idle_timeout_ms = 10 * 60 * 1000;
   int64_t frame_timeout_ms = 30 * 1000;

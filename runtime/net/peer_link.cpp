@@ -28,6 +28,7 @@ struct link_state {
   phase at = phase::connecting;
   caf::io::connection_handle hdl;
   frame_splitter splitter;
+  std::unique_ptr<tls_session> tls;
   std::unique_ptr<client_handshake> handshake;
   bool hello_answered = false;
   uint64_t attempt = 0;  // a connect thread's result for an older attempt is stale
@@ -54,10 +55,20 @@ caf::error lost(link_broker* self, const std::string& why) {
   return caf::make_error(caf::sec::request_receiver_down, self->state.cfg.name + ": " + why);
 }
 
-void write_bytes(link_broker* self, const std::string& bytes) {
+void write_raw(link_broker* self, const std::string& bytes) {
   auto& st = self->state;
   self->write(st.hdl, bytes.size(), bytes.data());
   st.unsent_bytes += bytes.size();
+}
+
+void write_bytes(link_broker* self, const std::string& bytes) {
+  auto& st = self->state;
+  if (st.tls) {
+    (void)st.tls->write(bytes);  // bounded like unsent_bytes; checked before a request
+    write_raw(self, st.tls->take_output());
+  } else {
+    write_raw(self, bytes);
+  }
   if (!st.flush_scheduled) {
     st.flush_scheduled = true;
     self->send(self, flush_atom::value);
@@ -83,6 +94,7 @@ void connection_lost(link_broker* self, const std::string& why, bool closed = fa
   st.queued_bytes = 0;
   st.unsent_bytes = 0;
   st.handshake.reset();
+  st.tls.reset();
   // A client's link reports to its caller instead.
   if (st.failures_in_row++ == 0 && st.cfg.reconnect)
     st.log->warn("trace=0000000000000000 {} ({}:{}): {}", st.cfg.name, st.cfg.host, st.cfg.port,
@@ -139,6 +151,16 @@ void on_socket(link_broker* self, int fd) {
   st.splitter = frame_splitter(st.cfg.frame_bytes_max);
   self->configure_read(st.hdl, caf::io::receive_policy::at_most(256 * 1024));
   self->ack_writes(st.hdl, true);
+  if (st.cfg.tls) {
+    auto tls = tls_session::client(st.cfg.tls);
+    if (!tls) {
+      st.at = phase::handshaking;
+      return connection_lost(self, tls.err().message);
+    }
+    st.tls = std::make_unique<tls_session>(std::move(*tls));
+    write_raw(self, st.tls->take_output());  // the ClientHello
+    self->send(self, flush_atom::value);
+  }
   if (st.cfg.identity.secret.empty()) return opened(self);
   st.at = phase::handshaking;
   st.hello_answered = false;
@@ -245,7 +267,23 @@ caf::behavior peer_link_actor(link_broker* self, peer_link_config cfg) {
       [self](const caf::io::new_data_msg& msg) {
         auto& st = self->state;
         if (msg.handle != st.hdl) return;
-        if (auto fed = st.splitter.feed({msg.buf.data(), msg.buf.size()}); !fed)
+        std::string_view bytes{msg.buf.data(), msg.buf.size()};
+        std::string plain;
+        if (st.tls) {
+          auto opened = st.tls->feed(bytes);
+          if (auto out = st.tls->take_output(); !out.empty()) {
+            write_raw(self, out);
+            self->flush(st.hdl);
+          }
+          if (!opened) return connection_lost(self, opened.err().message);
+          plain = std::move(*opened);
+          bytes = plain;
+        }
+        // A TLS record (alert 0x15 or handshake 0x16) where frames were expected.
+        if (!st.tls && !bytes.empty() && (bytes[0] == 0x15 || bytes[0] == 0x16) &&
+            !st.splitter.has_partial())
+          return connection_lost(self, "the peer speaks TLS: configure tls_cert, tls_key, tls_ca");
+        if (auto fed = st.splitter.feed(bytes); !fed)
           return connection_lost(self, "malformed stream from the peer: " + fed.err().message);
         while (st.splitter.has_frame() && msg.handle == st.hdl &&
                (st.at == phase::open || st.at == phase::handshaking)) {
@@ -264,7 +302,12 @@ caf::behavior peer_link_actor(link_broker* self, peer_link_config cfg) {
       [self](const caf::io::connection_closed_msg& msg) {
         auto& st = self->state;
         if (msg.handle != st.hdl || (st.at != phase::open && st.at != phase::handshaking)) return;
-        connection_lost(self, "connection closed by the peer", true);
+        connection_lost(self,
+                        st.at == phase::handshaking
+                            ? "connection closed by the peer during the handshake (it may "
+                              "expect TLS, or a secret this client lacks)"
+                            : "connection closed by the peer",
+                        true);
       },
       [self](stop_atom) {
         fail_pending(self, "link stopped");

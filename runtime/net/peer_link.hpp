@@ -9,6 +9,7 @@
 //        +------------------ backoff (100 ms .. 5 s) <-----+
 //
 // - Connects on a thread of its own (tcp_connect), never blocking the broker.
+// - Speaks TLS when given a context, under the frames.
 // - Runs the client side of the handshake (runtime/handshake.hpp) when given a secret,
 //   and checks the server is the host it expected.
 // - Requests wait while connecting or handshaking (bounded by queue_bytes_max, like the
@@ -25,6 +26,7 @@
 #include <string>
 
 #include "runtime/handshake.hpp"
+#include "runtime/net/tls_session.hpp"
 #include "runtime/result.hpp"
 
 namespace cairn {
@@ -32,8 +34,9 @@ namespace cairn {
 struct peer_link_config {
   std::string host = "127.0.0.1";
   uint16_t port = 7400;
-  auth_identity identity;   // identity.secret empty: no handshake
-  host_id expect_host = 0;  // nonzero: the server must be this host
+  auth_identity identity;            // identity.secret empty: no handshake
+  host_id expect_host = 0;           // nonzero: the server must be this host
+  std::shared_ptr<tls_context> tls;  // set: TLS under the handshake (docs/tls.md)
   size_t frame_bytes_max = 64u << 20;
   uint32_t inflight_max = 4096;
   uint64_t queue_bytes_max = 64u << 20;

@@ -45,6 +45,15 @@ int main(int argc, char** argv) {
   std::string secret_file = env_secret ? env_secret : "";
   app.add_option("--secret-file", secret_file,
                  "the cluster secret, for a cluster that has one (env CAIRN_SECRET_FILE)");
+  tls_config tls;
+  auto env_or = [](const char* name) { return std::getenv(name) ? std::getenv(name) : ""; };
+  tls.cert_file = env_or("CAIRN_TLS_CERT");
+  tls.key_file = env_or("CAIRN_TLS_KEY");
+  tls.ca_file = env_or("CAIRN_TLS_CA");
+  app.add_option("--tls-cert", tls.cert_file,
+                 "client certificate (PEM), for a cluster with TLS (env CAIRN_TLS_CERT)");
+  app.add_option("--tls-key", tls.key_file, "its private key (env CAIRN_TLS_KEY)");
+  app.add_option("--tls-ca", tls.ca_file, "the cluster CA (env CAIRN_TLS_CA)");
 
   std::function<int(command_env&)> command;
   std::string a, b;
@@ -134,6 +143,11 @@ int main(int argc, char** argv) {
     auto secret = read_secret_file(std::filesystem::absolute(secret_file).string());
     if (!secret) return fail({secret.code(), "--secret-file: " + secret.err().message});
     copt.secret = *secret;
+  }
+  if (!tls.cert_file.empty() || !tls.key_file.empty() || !tls.ca_file.empty()) {
+    if (tls.cert_file.empty() || tls.key_file.empty() || tls.ca_file.empty())
+      return fail({errc::invalid_argument, "--tls-cert, --tls-key and --tls-ca go together"});
+    copt.tls = tls;
   }
 
   if (bench->parsed()) {

@@ -80,6 +80,7 @@ int cmd_node(caf::actor_system& sys, const std::string& cluster_host, uint16_t p
   lc.port = port;
   lc.inflight_max = 16;
   lc.secret = opt.secret;
+  lc.tls = opt.tls;
   auto link = connect_cluster_link(sys, lc);
   if (!link) return fail(link.err());
   coordinator_session session(sys, *link, timeout_ms);

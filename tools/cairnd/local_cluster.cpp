@@ -178,6 +178,12 @@ result<local_cluster> start_local_cluster(caf::actor_system& sys, registry& reg,
   }
 
   auth_identity identity{cfg.name, cfg.multi_host() ? cfg.local->id : 0, cfg.secret};
+  std::shared_ptr<tls_context> tls;
+  if (cfg.tls.enabled()) {
+    auto loaded = tls_context::load(cfg.tls);
+    if (!loaded) return abandon(out, reg, loaded.err());
+    tls = *loaded;
+  }
   if (cfg.multi_host()) {
     peers_options po;
     po.self = announced_self(*cfg.local);
@@ -188,6 +194,7 @@ result<local_cluster> start_local_cluster(caf::actor_system& sys, registry& reg,
     po.coordinator_host = founding ? cfg.coordinator_host().id : 0;
     po.seeds = cfg.seeds;
     po.link.identity = identity;
+    po.link.tls = tls;
     po.link.frame_bytes_max = frame_max;
     po.link.queue_bytes_max = cfg.peer_queue_bytes_max;
     po.joined = out.joined;
@@ -204,6 +211,7 @@ result<local_cluster> start_local_cluster(caf::actor_system& sys, registry& reg,
   pc.connections_max = cfg.connections_max;
   pc.connections_per_ip_max = cfg.connections_per_ip_max;
   pc.identity = identity;
+  pc.tls = tls;
   pc.handshake_timeout_ms = cfg.handshake_timeout_ms;
   pc.idle_timeout_ms = cfg.idle_timeout_ms;
   pc.frame_timeout_ms = cfg.frame_timeout_ms;
