@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test bench bench-sim bench-repair asan format format-check clean
+.PHONY: all deps configure build run test bench bench-sim bench-repair bench-transport asan format format-check clean
 
 all: build
 
@@ -33,6 +33,11 @@ bench-sim: build
 bench-repair: build
 	@$(BUILD_DIR)/bin/cairn-bench-repair --data 2GiB
 	@$(BUILD_DIR)/bin/cairn-bench-repair --data 2GiB --repair-bandwidth 64MiB
+
+# Round trips between two processes: raw TCP, CAF remote actors, cairn's transport
+# (docs/benchmarks.md, "Transport").
+bench-transport: build
+	@$(BUILD_DIR)/bin/cairn-bench-transport
 
 SOURCES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
 
