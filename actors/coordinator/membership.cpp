@@ -133,6 +133,12 @@ result<report_outcome> membership::report(const host_report& r, int64_t now_ms) 
     out.ignored = true;
   } else {
     expire(r.target, now_ms);
+    if (!r.suspect && left_.count(r.target)) {
+      // A host that left answers until it has stopped; only its join brings it back.
+      out.epoch = map_.epoch;
+      out.state = h->state;
+      return out;
+    }
     if (r.suspect) {
       accusers_[r.target][r.observer] = accusation{r.observer, now_ms, r.phi};
     } else if (auto it = accusers_.find(r.target); it != accusers_.end()) {
@@ -211,6 +217,7 @@ result<presence_outcome> membership::join(const map_host& joining, int64_t now_m
                    "host " + std::to_string(joining.id) + " (" + joining.name +
                        ") clashes with host " + std::to_string(other.id) + " (" + other.name +
                        ") in the map: ids and names must both be new or both match"};
+  left_.erase(joining.id);
   map_host* h = find(joining.id);
   if (!h) {
     map_host admitted = joining;
@@ -243,6 +250,7 @@ result<presence_outcome> membership::leave(host_id id, int64_t now_ms) {
   map_host* h = find(id);
   if (!h) return error{errc::not_found, "no host " + std::to_string(id) + " in the map"};
   presence_outcome out;
+  left_.insert(id);
   if (h->reachable()) out.changes.push_back(change(*h, host_state::down, now_ms, "left cleanly"));
   out.epoch = map_.epoch;
   out.state = h->state;

@@ -18,6 +18,7 @@
 // one-host cluster has no observers and its host is never declared down.
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -110,7 +111,9 @@ class membership {
   result<presence_outcome> join(const map_host& h, int64_t now_ms);
 
   // A host stopping cleanly (hostLeave): down at once, without waiting for its
-  // observers. It comes back with its next join. not_found: no such host.
+  // observers. It comes back with its next join only: while it drains its last requests
+  // it still answers pings, and its observers' "hears again" must not bring it back up.
+  // not_found: no such host.
   result<presence_outcome> leave(host_id id, int64_t now_ms);
 
   // Expires accusations older than accusation_ttl_ms (a suspect left with none is up
@@ -135,6 +138,7 @@ class membership {
   mutable std::map<host_id, std::vector<host_id>> observers_cache_;
   mutable uint64_t observers_epoch_ = 0;
   std::map<host_id, std::map<host_id, accusation>> accusers_;  // target -> observer -> last
+  std::set<host_id> left_;  // left cleanly, not yet joined again (not persisted)
 };
 
 // The map a coordinator starts with: the persisted one (states, since, epoch) with

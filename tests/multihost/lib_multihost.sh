@@ -16,11 +16,17 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 mh_cleanup() {
   local rc=$?
-  for p in "${MH_PID[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  for p in "${MH_PID[@]}"; do wait "$p" 2>/dev/null || true; done
+  # SIGTERM first: the logs shown below are flushed on a clean stop.
+  for p in "${MH_PID[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  local deadline=$((SECONDS + 20))
+  for p in "${MH_PID[@]}"; do
+    while kill -0 "$p" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
   if [ $rc -ne 0 ]; then
     for f in "$MH_DIR"/data/host-*/logs/{net,coordinator,cairnd}.log; do
-      [ -f "$f" ] && { echo "--- $f"; tail -n 8 "$f"; }
+      [ -f "$f" ] && { echo "--- $f"; tail -n "${MH_LOG_LINES:-8}" "$f"; }
     done
   fi
   [ -n "$MH_EXTRA_CLEANUP" ] && eval "$MH_EXTRA_CLEANUP"

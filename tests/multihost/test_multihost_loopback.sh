@@ -37,7 +37,8 @@ wait_state 1 3 up 30
 # SIGTERM host 2: it leaves cleanly, so it is down at once, not after detection.
 kill -TERM "${MH_PID[2]}"
 wait "${MH_PID[2]}" || fail "host-2 did not exit cleanly on SIGTERM"
-[ "$(host_state 1 2)" = down ] || fail "host-2 is not down right after leaving"
+s=$(host_state 1 2)
+[ "$s" = down ] || fail "host-2 is $s, not down, right after leaving"
 grep -q "left the cluster" "$MH_DIR/data/host-2/logs/net.log" || fail "host-2 did not log its leave"
 mh_put 1 "f$((n++))" 500000
 mh_start 2

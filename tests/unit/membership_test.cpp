@@ -323,3 +323,13 @@ TEST_CASE("hosts that joined after the founding survive a coordinator restart") 
   CHECK(merged.find_host(7)->address == "10.0.0.7:7400");
   CHECK(merged.epoch == m.map().epoch);  // nothing in the config changed
 }
+
+TEST_CASE_FIXTURE(fixture, "a host that left stays down while it still answers, until it joins") {
+  REQUIRE(m.leave(target, 1000).ok());
+  // Its observers still hear it while it drains: "hears again" must not bring it back.
+  auto heard = accuse(obs[0], 1100, false);
+  CHECK(heard.changes.empty());
+  CHECK(state(target) == host_state::down);
+  REQUIRE(m.join(*m.map().find_host(target), 5000).ok());
+  CHECK(state(target) == host_state::up);
+}
