@@ -92,7 +92,7 @@ struct cluster_config {
   std::string secret_file;
   tls_config tls;
   std::string admin_listen;  // HOST:PORT of /metrics, /livez, /readyz; empty: no admin HTTP
-  // Transport limits (runtime/net/README.md): connections from one IP address, the time a
+  // Transport limits (docs/protocols.md, "Transport"): connections from one IP address, the time a
   // connection has to finish its handshake, how long it may stay silent or leave a frame
   // half sent, and the bytes queued towards one peer before new requests are refused.
   uint32_t connections_per_ip_max = 64;
