@@ -18,7 +18,7 @@ struct cluster_status {
   uint64_t bytes() const;
   uint64_t under_replicated() const;
   size_t hosts_up() const;
-  bool healthy() const;  // every shard and node reachable, nothing under-replicated
+  bool healthy() const;  // no health check fails (cluster_health.hpp)
 };
 
 }  // namespace cairn

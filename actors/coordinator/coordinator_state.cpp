@@ -1,5 +1,7 @@
 #include "actors/coordinator/coordinator_state.hpp"
 
+#include "actors/coordinator/cluster_health.hpp"
+
 namespace cairn {
 
 uint64_t cluster_status::files() const {
@@ -26,13 +28,7 @@ size_t cluster_status::hosts_up() const {
   return n;
 }
 
-bool cluster_status::healthy() const {
-  for (auto& s : shards)
-    if (!s.reachable) return false;
-  for (auto& n : nodes)
-    if (!n.reachable) return false;
-  return under_replicated() == 0;
-}
+bool cluster_status::healthy() const { return health_checks(*this).empty(); }
 
 status_collector::status_collector(const cluster_map& map) {
   status_.map = map;

@@ -1,5 +1,7 @@
 #include "tools/cairn/commands.hpp"
 
+#include "actors/coordinator/cluster_health.hpp"
+
 #include <iostream>
 
 namespace cairn::cli {
@@ -88,6 +90,20 @@ int cmd_status(command_env& env) {
   auto r = env.client->status_report();
   if (!r) return fail(r.err());
   print_status(env.fmt, *r);
+  return 0;
+}
+
+int cmd_health_detail(command_env& env) {
+  auto r = env.client->status_report();
+  if (!r) return fail(r.err());
+  print_health_detail(env.fmt, health_checks(*r));
+  return 0;
+}
+
+int cmd_node_tree(command_env& env) {
+  auto r = env.client->status_report();
+  if (!r) return fail(r.err());
+  print_node_tree(env.fmt, *r);
   return 0;
 }
 

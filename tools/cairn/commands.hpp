@@ -23,5 +23,9 @@ int cmd_mkdir(command_env& env, const std::string& path, bool parents);
 int cmd_rm(command_env& env, const std::string& path, bool recursive);
 int cmd_mv(command_env& env, const std::string& src, const std::string& dst);
 int cmd_status(command_env& env);
+// `cairn health detail`: every failing health check (cluster_health.hpp) with its items.
+int cmd_health_detail(command_env& env);
+// `cairn node tree`: the topology, region > dc > cluster > rack > host, with states.
+int cmd_node_tree(command_env& env);
 
 }  // namespace cairn::cli

@@ -98,15 +98,21 @@ int main(int argc, char** argv) {
       app.add_subcommand("status", "hosts, shards, files, bytes, under-replicated chunks");
   status->callback([&] { command = [&](command_env& env) { return cmd_status(env); }; });
 
+  auto* health = app.add_subcommand("health", "what is wrong with the cluster");
+  health->add_subcommand("detail", "every failing check: a stable code and the items behind it")
+      ->callback([&] { command = [&](command_env& env) { return cmd_health_detail(env); }; });
+  health->require_subcommand(1);
+
   node_command nc;
-  auto* node =
-      app.add_subcommand("node", "change a host's membership state (a dry run unless --apply)");
+  auto* node = app.add_subcommand(
+      "node",
+      "show the topology (tree), or change a host's membership state (a dry run unless --apply)");
   node->add_option("ACTION", nc.action,
-                   "decommission (up -> draining), recommission (draining -> up), "
-                   "out (down|draining -> out)")
+                   "tree (region > dc > cluster > rack > host), decommission (up -> draining), "
+                   "recommission (draining -> up), out (down|draining -> out)")
       ->required()
-      ->check(CLI::IsMember({"decommission", "recommission", "out"}));
-  node->add_option("HOST", nc.host, "host id or name")->required();
+      ->check(CLI::IsMember({"tree", "decommission", "recommission", "out"}));
+  node->add_option("HOST", nc.host, "host id or name (not for tree)");
   node->add_flag("--apply", nc.apply, "change the cluster (default: only show the change)");
 
   bench_options bo;
@@ -157,7 +163,12 @@ int main(int argc, char** argv) {
     bo.put = put_options{replicas_arg(min_r), replicas_arg(final_r)};
     return cmd_bench(sys, ep->first, ep->second, copt, bo, fmt);
   }
-  if (node->parsed()) return cmd_node(sys, ep->first, ep->second, copt, nc, fmt);
+  if (node->parsed() && nc.action == "tree")
+    command = [](command_env& env) { return cmd_node_tree(env); };
+  else if (node->parsed() && nc.host.empty())
+    return fail({errc::invalid_argument, "node " + nc.action + " needs a HOST (id or name)"});
+  else if (node->parsed())
+    return cmd_node(sys, ep->first, ep->second, copt, nc, fmt);
   auto client = cluster_client::connect(sys, ep->first, ep->second, copt);
   if (!client) return fail(client.err());
   command_env env{client->get(), fmt};

@@ -1,6 +1,7 @@
 #include "tools/cairn/output.hpp"
 
 #include <cstdio>
+#include <map>
 #include <iostream>
 
 namespace cairn::cli {
@@ -178,6 +179,85 @@ void print_status(format f, const cluster_status& s) {
                               : "unreachable";
     std::printf("    %-3u %-10s %-8s rack=%-8s %s\n", h.id, h.name.c_str(),
                 to_string(h.state).c_str(), h.labels.rack.c_str(), storage.c_str());
+  }
+}
+
+void print_health_detail(format f, const std::vector<health_check>& checks) {
+  if (f == format::json) {
+    nlohmann::json j;
+    j["health"] = checks.empty() ? "HEALTH_OK" : "HEALTH_WARN";
+    j["checks"] = nlohmann::json::array();
+    for (auto& c : checks)
+      j["checks"].push_back({{"code", c.code}, {"summary", c.summary}, {"items", c.items}});
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  if (checks.empty()) {
+    std::cout << "HEALTH_OK\n";
+    return;
+  }
+  std::cout << "HEALTH_WARN\n";
+  for (auto& c : checks) {
+    std::cout << "[WRN] " << c.code << ": " << c.summary << "\n";
+    for (auto& item : c.items) std::cout << "    " << item << "\n";
+  }
+}
+
+// The topology as nested levels; a label left empty shows as "-".
+void print_node_tree(format f, const cluster_status& s) {
+  auto level = [](const std::string& v) { return v.empty() ? std::string("-") : v; };
+  std::map<std::string,
+           std::map<std::string,
+                    std::map<std::string, std::map<std::string, std::vector<const map_host*>>>>>
+      tree;
+  for (auto& h : s.map.hosts)
+    tree[level(h.labels.region)][level(h.labels.dc)][level(h.labels.cluster)][level(h.labels.rack)]
+        .push_back(&h);
+  auto host_json = [](const map_host& h) {
+    return nlohmann::json{{"id", h.id},
+                          {"name", h.name},
+                          {"state", to_string(h.state)},
+                          {"address", h.address},
+                          {"retired", h.retired}};
+  };
+  if (f == format::json) {
+    nlohmann::json regions = nlohmann::json::array();
+    for (auto& [region, dcs] : tree) {
+      nlohmann::json jdcs = nlohmann::json::array();
+      for (auto& [dc, clusters] : dcs) {
+        nlohmann::json jclusters = nlohmann::json::array();
+        for (auto& [cluster, racks] : clusters) {
+          nlohmann::json jracks = nlohmann::json::array();
+          for (auto& [rack, hosts] : racks) {
+            nlohmann::json jhosts = nlohmann::json::array();
+            for (auto* h : hosts) jhosts.push_back(host_json(*h));
+            jracks.push_back({{"rack", rack}, {"hosts", jhosts}});
+          }
+          jclusters.push_back({{"cluster", cluster}, {"racks", jracks}});
+        }
+        jdcs.push_back({{"dc", dc}, {"clusters", jclusters}});
+      }
+      regions.push_back({{"region", region}, {"dcs", jdcs}});
+    }
+    std::cout << nlohmann::json{{"epoch", s.map.epoch}, {"regions", regions}}.dump(2) << "\n";
+    return;
+  }
+  std::printf("%-4s %-32s %-9s %s\n", "ID", "TOPOLOGY / HOST", "STATE", "ADDRESS");
+  for (auto& [region, dcs] : tree) {
+    std::printf("%-4s region %s\n", "", region.c_str());
+    for (auto& [dc, clusters] : dcs) {
+      std::printf("%-4s   dc %s\n", "", dc.c_str());
+      for (auto& [cluster, racks] : clusters) {
+        std::printf("%-4s     cluster %s\n", "", cluster.c_str());
+        for (auto& [rack, hosts] : racks) {
+          std::printf("%-4s       rack %s\n", "", rack.c_str());
+          for (auto* h : hosts)
+            std::printf("%-4u         %-24s %-9s %s\n", h->id, h->name.c_str(),
+                        (to_string(h->state) + (h->retired ? "*" : "")).c_str(),
+                        h->address.empty() ? "-" : h->address.c_str());
+        }
+      }
+    }
   }
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "actors/client/client_types.hpp"
+#include "actors/coordinator/cluster_health.hpp"
 #include "actors/coordinator/coordinator_protocol.hpp"
 
 namespace cairn::cli {
@@ -20,6 +21,8 @@ void print_entries(format f, const std::string& path, const std::vector<entry_in
                    bool long_format);
 void print_file(format f, const file_info& info);
 void print_status(format f, const cluster_status& s);
+void print_health_detail(format f, const std::vector<health_check>& checks);
+void print_node_tree(format f, const cluster_status& s);
 // A finished transfer or action: `fields` for JSON, `line` for the table form.
 void print_result(format f, const nlohmann::json& fields, const std::string& line);
 
