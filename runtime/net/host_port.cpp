@@ -242,7 +242,8 @@ void on_connection(port_broker* self, caf::io::connection_handle hdl) {
     c.at = phase::hello;
     c.handshake = std::make_unique<server_handshake>(st.cfg.identity, make_nonce());
   }
-  self->configure_read(hdl, caf::io::receive_policy::at_most(256 * 1024));
+  // 64 KiB, not more: CAF zero-fills the read buffer back to this size before every read.
+  self->configure_read(hdl, caf::io::receive_policy::at_most(64 * 1024));
 }
 
 void on_data(port_broker* self, const caf::io::new_data_msg& msg) {

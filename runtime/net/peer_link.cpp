@@ -149,7 +149,8 @@ void on_socket(link_broker* self, int fd) {
   auto& st = self->state;
   st.hdl = self->add_scribe(fd);
   st.splitter = frame_splitter(st.cfg.frame_bytes_max);
-  self->configure_read(st.hdl, caf::io::receive_policy::at_most(256 * 1024));
+  // 64 KiB, not more: CAF zero-fills the read buffer back to this size before every read.
+  self->configure_read(st.hdl, caf::io::receive_policy::at_most(64 * 1024));
   self->ack_writes(st.hdl, true);
   if (st.cfg.tls) {
     auto tls = tls_session::client(st.cfg.tls);
@@ -216,11 +217,13 @@ caf::result<std::string> on_request(link_broker* self, std::string& frame) {
     return caf::make_error(caf::sec::request_timeout, st.cfg.name + ": send queue full (" +
                                                           std::to_string(waiting_bytes) +
                                                           " bytes not yet sent)");
-  auto opened_request = envelope_reader::open(frame, {st.cfg.frame_bytes_max});
+  // Opened in place for its header, then the bytes are taken back: no copy of the frame.
+  auto opened_request = envelope_reader::open(std::move(frame), {st.cfg.frame_bytes_max});
   if (!opened_request)
     return caf::make_error(caf::sec::invalid_argument, opened_request.err().to_string());
-  auto& h = opened_request.value()->header();
-  auto key = request_key(h.source, h.correlation_id);
+  auto key = request_key(opened_request.value()->header().source,
+                         opened_request.value()->header().correlation_id);
+  frame = std::move(*opened_request.value()).take_frame();
   auto rp = self->make_response_promise<std::string>();
   st.pending.emplace(key, rp);
   if (st.at == phase::open) {
